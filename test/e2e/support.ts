@@ -1,0 +1,72 @@
+// Helpers of the end-to-end tests: the operator as a real child process, kubectl, and
+// a dockerode client to look at what the operator did.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Docker from 'dockerode';
+import { inject } from 'vitest';
+import { dockerFromHost } from '../../src/backend/docker-backend.ts';
+import { LABELS } from '../../src/backend/labels.ts';
+import { kubectl as runKubectl, type KubectlOptions } from '../env/kubectl.ts';
+import type { ExecResult } from '../env/exec.ts';
+import { runDir } from '../env/paths.ts';
+import { startProcess, waitFor, type ProcessHandle } from '../env/processes.ts';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const EXAMPLES = join(ROOT, 'manifests/examples');
+
+export function env(): { kubeconfig: string; dockerHost: string } {
+  return { kubeconfig: inject('kubeconfig'), dockerHost: inject('dockerHost') };
+}
+
+export function docker(): Docker {
+  return dockerFromHost(env().dockerHost);
+}
+
+export async function kubectl(args: string[], opts: KubectlOptions = {}): Promise<ExecResult> {
+  return runKubectl({ kubeconfigPath: env().kubeconfig }, args, opts);
+}
+
+/** Starts `node src/main.ts` as a user would run it, logging to a file shown when a wait fails. */
+export function startOperator(name: string, extraEnv: Record<string, string> = {}): ProcessHandle {
+  const dir = runDir(`operator-${name}`);
+  mkdirSync(dir, { recursive: true });
+  return startProcess({
+    name: `operator-${name}`,
+    command: process.execPath,
+    args: [join(ROOT, 'src/main.ts')],
+    cwd: ROOT,
+    logFile: join(dir, 'operator.log'),
+    env: {
+      ...process.env,
+      KUBECONFIG: env().kubeconfig,
+      DOCKER_HOST: env().dockerHost,
+      NCO_NETWORK_MODE: 'none',
+      LOG_LEVEL: 'debug',
+      ...extraEnv,
+    },
+  });
+}
+
+/** A fresh namespace per test file keeps tests apart. */
+export async function createNamespace(prefix: string): Promise<string> {
+  const ns = `${prefix}-${Date.now().toString(36)}`;
+  await kubectl(['create', 'namespace', ns]);
+  return ns;
+}
+
+/** Docker containers owned by namespace/name, by label, running or not. */
+export async function containersOf(namespace: string, name: string): Promise<Docker.ContainerInfo[]> {
+  return docker().listContainers({
+    all: true,
+    filters: { label: [`${LABELS.ownerNamespace}=${namespace}`, `${LABELS.ownerName}=${name}`] },
+  });
+}
+
+export async function eventually(what: string, check: () => Promise<boolean>, operator?: ProcessHandle): Promise<void> {
+  await waitFor(what, check, { timeoutMs: 90_000, intervalMs: 200, ...(operator ? { process: operator } : {}) });
+}
+
+export async function getJson<T>(args: string[]): Promise<T> {
+  return JSON.parse((await kubectl([...args, '-o', 'json'])).stdout) as T;
+}

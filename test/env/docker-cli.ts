@@ -1,0 +1,21 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { exec } from './exec.ts';
+import type { ExecResult } from './exec.ts';
+import { cacheDir } from './paths.ts';
+
+function dockerCliPath(): string {
+  for (const path of ['/usr/local/bin/docker', '/usr/bin/docker']) {
+    if (existsSync(path)) return path;
+  }
+  throw new Error('docker CLI not found: run bash test/env/setup.sh (installs docker.io)');
+}
+
+/** Runs the docker CLI against a daemon, with a private CLI config dir so logins stay out of ~/.docker. */
+export function dockerCli(env: { host: string }, args: string[], opts: { input?: string } = {}): Promise<ExecResult> {
+  const config = join(cacheDir(), 'docker-cli');
+  mkdirSync(config, { recursive: true });
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST: env.host, DOCKER_CONFIG: config };
+  delete childEnv['DOCKER_CONTEXT'];
+  return exec(dockerCliPath(), args, { input: opts.input, env: childEnv, timeoutMs: 300_000 });
+}

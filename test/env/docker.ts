@@ -1,0 +1,167 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { httpRequest } from './http-request.ts';
+import { cacheDir } from './paths.ts';
+import { startProcess, terminatePid, waitFor } from './processes.ts';
+import type { ProcessHandle } from './processes.ts';
+
+export interface DockerEnv {
+  /** DOCKER_HOST value, e.g. unix:///path/docker.sock */
+  host: string;
+  /** Unix socket path; empty when the host is not a unix socket. */
+  socketPath: string;
+  /** True when this process started the daemon (and so may stop or restart it). */
+  started: boolean;
+  dockerd?: ProcessHandle;
+  stop(): Promise<void>;
+  restart(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 120_000;
+
+/** Directory of the private daemon: socket, data root, exec root, pidfile, log. */
+export function dockerDir(): string {
+  return join(cacheDir(), 'docker');
+}
+
+/** A Docker daemon to test against: $NCO_DOCKER_HOST, a running private one, or a new private one. */
+export async function ensureDocker(): Promise<DockerEnv> {
+  const external = process.env['NCO_DOCKER_HOST'];
+  if (external !== undefined && external !== '') {
+    const socketPath = external.startsWith('unix://') ? external.slice('unix://'.length) : '';
+    return { host: external, socketPath, started: false, stop: async () => {}, restart: notOurs };
+  }
+  const dir = dockerDir();
+  mkdirSync(dir, { recursive: true });
+  const socketPath = join(dir, 'docker.sock');
+  const host = `unix://${socketPath}`;
+  const logFile = join(dir, 'dockerd.log');
+  const pidFile = join(dir, 'docker.pid');
+
+  const livePid = liveDockerdPid(pidFile);
+  if (livePid === undefined) {
+    // Leftovers of a daemon that was killed: its pidfile and possibly its containerd.
+    rmSync(pidFile, { force: true });
+    await stopOrphanedContainerd(dir);
+  } else if (await ping(socketPath)) {
+    return { host, socketPath, started: false, stop: async () => {}, restart: notOurs };
+  } else {
+    // Another test process is still starting it; wait instead of racing a second daemon.
+    await waitFor(`dockerd pid ${livePid} (started elsewhere)`, () => ping(socketPath), {
+      timeoutMs: READY_TIMEOUT_MS,
+      logFile,
+    });
+    return { host, socketPath, started: false, stop: async () => {}, restart: notOurs };
+  }
+
+  const env: DockerEnv = {
+    host,
+    socketPath,
+    started: true,
+    dockerd: await startDockerd(dir, socketPath, logFile, pidFile),
+    async stop() {
+      await env.dockerd?.stop();
+      await stopOrphanedContainerd(dir);
+    },
+    async restart() {
+      await env.stop();
+      env.dockerd = await startDockerd(dir, socketPath, logFile, pidFile);
+    },
+  };
+  return env;
+}
+
+function notOurs(): Promise<void> {
+  return Promise.reject(new Error('cannot restart a Docker daemon this process did not start'));
+}
+
+async function startDockerd(dir: string, socketPath: string, logFile: string, pidFile: string): Promise<ProcessHandle> {
+  // An explicit empty config keeps /etc/docker/daemon.json from changing the test daemon.
+  const configFile = join(dir, 'daemon.json');
+  writeFileSync(configFile, '{}\n');
+  const handle = startProcess({
+    name: 'dockerd',
+    command: dockerdPath(),
+    args: [
+      `--host=unix://${socketPath}`,
+      `--config-file=${configFile}`,
+      `--data-root=${join(dir, 'root')}`,
+      `--exec-root=${join(dir, 'exec')}`,
+      `--pidfile=${pidFile}`,
+      // Containers use host networking only; leave the host's bridges and firewall alone.
+      '--bridge=none',
+      '--iptables=false',
+      '--ip6tables=false',
+      '--shutdown-timeout=3',
+      '--log-level=warn',
+    ],
+    logFile,
+    stopGraceMs: 20_000,
+  });
+  try {
+    await waitFor('dockerd /_ping', () => ping(socketPath), {
+      timeoutMs: READY_TIMEOUT_MS,
+      intervalMs: 200,
+      process: handle,
+    });
+  } catch (err) {
+    await handle.stop();
+    throw err;
+  }
+  return handle;
+}
+
+function dockerdPath(): string {
+  for (const path of ['/usr/sbin/dockerd', '/usr/bin/dockerd', '/usr/local/bin/dockerd']) {
+    if (existsSync(path)) return path;
+  }
+  throw new Error('dockerd not found: run bash test/env/setup.sh (installs docker.io)');
+}
+
+/** True when the daemon at socketPath answers GET /_ping. */
+export async function ping(socketPath: string): Promise<boolean> {
+  if (!existsSync(socketPath)) return false;
+  try {
+    const res = await httpRequest({ url: 'http://docker/_ping', socketPath, timeoutMs: 2000 });
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+function liveDockerdPid(pidFile: string): number | undefined {
+  const pid = readPid(pidFile);
+  return pid !== undefined && cmdline(pid).includes('dockerd') ? pid : undefined;
+}
+
+// dockerd stops its containerd on SIGTERM. After a SIGKILL, containerd may linger, or linger as
+// a zombie nobody reaps quickly; either way a new dockerd reading containerd.pid would try to
+// adopt it and time out ("timeout waiting for containerd to start"). Make sure it is gone.
+async function stopOrphanedContainerd(dir: string): Promise<void> {
+  const pidFile = join(dir, 'exec', 'containerd', 'containerd.pid');
+  const pid = readPid(pidFile);
+  if (pid === undefined) return;
+  if (cmdline(pid).includes('containerd')) await terminatePid(pid);
+  rmSync(pidFile, { force: true });
+}
+
+function readPid(file: string): number | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(file, 'utf8').trim(), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// Empty when the process is gone; guards against a recycled PID belonging to something else.
+function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+}
+
+export { dockerCli } from './docker-cli.ts';
+export { buildTestImage, TEST_IMAGE } from './test-image.ts';

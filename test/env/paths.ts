@@ -1,0 +1,29 @@
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** Root of everything the harness caches or writes: binaries, docker data, per-run state. */
+export function cacheDir(): string {
+  return process.env['NCO_CACHE'] ?? join(homedir(), '.cache', 'native-container-operator');
+}
+
+export function binDir(): string {
+  return join(cacheDir(), 'bin');
+}
+
+/** A fresh (emptied) state directory for one run of a component, e.g. run/control-plane. */
+export function runDir(name: string): string {
+  const dir = join(cacheDir(), 'run', name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** Path of a cached binary (etcd, kube-apiserver, kubectl, helm); throws if it was never built. */
+export function binary(name: string): string {
+  const path = join(binDir(), name);
+  if (!existsSync(path)) {
+    throw new Error(`${name} not found at ${path}: run bash test/env/build-binaries.sh`);
+  }
+  return path;
+}

@@ -1,0 +1,71 @@
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dockerCli } from './docker-cli.ts';
+import { exec, execError } from './exec.ts';
+
+/** Tiny image the tests run: static busybox plus the applets containers need. */
+export const TEST_IMAGE = 'nco-test/busybox:1';
+
+const APPLETS = [
+  'sh',
+  'sleep',
+  'echo',
+  'cat',
+  'env',
+  'ls',
+  'wc',
+  'touch',
+  'mkdir',
+  'test',
+  'true',
+  'false',
+  'id',
+  'hostname',
+  'printenv',
+];
+
+// Debian's busybox-static is built without printenv.
+const FALLBACKS: Record<string, string> = {
+  printenv: `#!/bin/sh
+[ $# -eq 0 ] && exec env
+rc=0
+for name in "$@"; do
+  eval "isset=\\\${$name+x}"
+  if [ -n "$isset" ]; then eval "printf '%s\\n' \\"\\$$name\\""; else rc=1; fi
+done
+exit $rc
+`,
+};
+
+/** Builds the busybox test image with `docker import` unless the daemon already has it. */
+export async function buildTestImage(env: { host: string }, tag: string = TEST_IMAGE): Promise<void> {
+  if ((await dockerCli(env, ['image', 'inspect', tag])).code === 0) return;
+  const work = mkdtempSync(join(tmpdir(), 'nco-image-'));
+  try {
+    const rootfs = join(work, 'rootfs');
+    for (const sub of ['bin', 'etc', 'tmp', 'root']) mkdirSync(join(rootfs, sub), { recursive: true });
+    copyFileSync('/usr/bin/busybox', join(rootfs, 'bin', 'busybox'));
+    const list = await exec('/usr/bin/busybox', ['--list']);
+    const available = new Set(list.stdout.split('\n'));
+    for (const applet of APPLETS) {
+      const fallback = FALLBACKS[applet];
+      if (available.has(applet)) symlinkSync('busybox', join(rootfs, 'bin', applet));
+      else if (fallback !== undefined) writeFileSync(join(rootfs, 'bin', applet), fallback, { mode: 0o755 });
+      else throw new Error(`/usr/bin/busybox has no ${applet} applet`);
+    }
+    // Lets `id` and `--user nobody` resolve names.
+    writeFileSync(
+      join(rootfs, 'etc', 'passwd'),
+      'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n',
+    );
+    writeFileSync(join(rootfs, 'etc', 'group'), 'root:x:0:\nnogroup:x:65534:\n');
+    const tarball = join(work, 'rootfs.tar');
+    const tar = await exec('tar', ['-C', rootfs, '-cf', tarball, '.']);
+    if (tar.code !== 0) throw execError('tar rootfs', tar);
+    const res = await dockerCli(env, ['import', '-c', 'CMD ["/bin/sh"]', '-c', 'ENV PATH=/bin', tarball, tag]);
+    if (res.code !== 0) throw execError(`docker import ${tag}`, res);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
