@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { exec } from './exec.ts';
 import type { ExecResult } from './exec.ts';
-import { cacheDir } from './paths.ts';
+import { stateDir } from './paths.ts';
 
 function dockerCliPath(): string {
   for (const path of ['/usr/local/bin/docker', '/usr/bin/docker']) {
@@ -13,7 +13,7 @@ function dockerCliPath(): string {
 
 /** Runs the docker CLI against a daemon, with a private CLI config dir so logins stay out of ~/.docker. */
 export function dockerCli(env: { host: string }, args: string[], opts: { input?: string } = {}): Promise<ExecResult> {
-  const config = join(cacheDir(), 'docker-cli');
+  const config = join(stateDir(), 'docker-cli');
   mkdirSync(config, { recursive: true });
   const childEnv: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST: env.host, DOCKER_CONFIG: config };
   delete childEnv['DOCKER_CONTEXT'];

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { httpRequest } from './http-request.ts';
-import { cacheDir } from './paths.ts';
+import { stateDir } from './paths.ts';
 import { startProcess, terminatePid, waitFor } from './processes.ts';
 import type { ProcessHandle } from './processes.ts';
 
@@ -21,7 +21,7 @@ const READY_TIMEOUT_MS = 120_000;
 
 /** Directory of the private daemon: socket, data root, exec root, pidfile, log. */
 export function dockerDir(): string {
-  return join(cacheDir(), 'docker');
+  return join(stateDir(), 'docker');
 }
 
 /** A Docker daemon to test against: $NCO_DOCKER_HOST, a running private one, or a new private one. */

@@ -7,13 +7,22 @@ export function cacheDir(): string {
   return process.env['NCO_CACHE'] ?? join(homedir(), '.cache', 'native-container-operator');
 }
 
+/**
+ * Where per-run state lives: run dirs and the private Docker daemon. $NCO_STATE_DIR gives
+ * several checkouts on one machine their own daemons and run dirs, while binaries and
+ * certificates stay shared in cacheDir().
+ */
+export function stateDir(): string {
+  return process.env['NCO_STATE_DIR'] ?? cacheDir();
+}
+
 export function binDir(): string {
   return join(cacheDir(), 'bin');
 }
 
 /** A fresh (emptied) state directory for one run of a component, e.g. run/control-plane. */
 export function runDir(name: string): string {
-  const dir = join(cacheDir(), 'run', name);
+  const dir = join(stateDir(), 'run', name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   return dir;
