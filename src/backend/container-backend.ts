@@ -36,6 +36,13 @@ export interface PullProgress {
   total?: number;
 }
 
+/** A container event; attributes include the container's labels. */
+export interface ContainerEvent {
+  action: string;
+  id: string;
+  attributes: Record<string, string>;
+}
+
 export interface ContainerBackend {
   /** Answers when the backend is reachable. */
   ping(): Promise<void>;
@@ -50,6 +57,16 @@ export interface ContainerBackend {
   stop(id: string, timeoutSeconds: number): Promise<void>;
   /** Removes the container; one already gone is not an error. */
   remove(id: string): Promise<void>;
+  /**
+   * Streams events of containers carrying all the labels; resolves when the stream ends or the
+   * signal aborts, rejects when it fails. `connected` is called once the stream is open.
+   */
+  events(
+    labels: Record<string, string>,
+    onEvent: (e: ContainerEvent) => void,
+    signal: AbortSignal,
+    connected: () => void,
+  ): Promise<void>;
 }
 
 /** The backend refused because the object is not there (404). */

@@ -1,10 +1,12 @@
 // ContainerBackend on the Docker Engine API through dockerode.
 import Docker from 'dockerode';
+import { streamContainerEvents } from './docker-events.ts';
 import {
   ConflictError,
   NotFoundError,
   type ContainerBackend,
   type ContainerConfig,
+  type ContainerEvent,
   type ContainerRunState,
   type ObservedContainer,
   type PullProgress,
@@ -143,6 +145,15 @@ export class DockerBackend implements ContainerBackend {
 
   async remove(id: string): Promise<void> {
     await this.ignoring(404, () => this.docker.getContainer(id).remove({ force: true, v: false }));
+  }
+
+  async events(
+    labels: Record<string, string>,
+    onEvent: (e: ContainerEvent) => void,
+    signal: AbortSignal,
+    connected: () => void,
+  ): Promise<void> {
+    await streamContainerEvents(this.docker, labels, onEvent, signal, connected);
   }
 
   /** Runs op; a given status ("already started", "already gone") counts as success. */

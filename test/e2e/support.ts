@@ -43,6 +43,10 @@ export function startOperator(name: string, extraEnv: Record<string, string> = {
       DOCKER_HOST: env().dockerHost,
       NCO_NETWORK_MODE: 'none',
       LOG_LEVEL: 'debug',
+      // Many operators run side by side in tests: loopback only, ports picked by the kernel.
+      NCO_BIND_ADDRESS: '127.0.0.1',
+      NCO_HEALTH_PORT: '0',
+      NCO_METRICS_PORT: '0',
       ...extraEnv,
     },
   });
@@ -63,8 +67,16 @@ export async function containersOf(namespace: string, name: string): Promise<Doc
   });
 }
 
-export async function eventually(what: string, check: () => Promise<boolean>, operator?: ProcessHandle): Promise<void> {
-  await waitFor(what, check, { timeoutMs: 90_000, intervalMs: 200, ...(operator ? { process: operator } : {}) });
+export async function eventually(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  operator?: ProcessHandle,
+): Promise<void> {
+  await waitFor(what, () => Promise.resolve(check()), {
+    timeoutMs: 90_000,
+    intervalMs: 200,
+    ...(operator ? { process: operator } : {}),
+  });
 }
 
 export async function getJson<T>(args: string[]): Promise<T> {

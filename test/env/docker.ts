@@ -24,14 +24,19 @@ export function dockerDir(): string {
   return join(stateDir(), 'docker');
 }
 
+export interface EnsureDockerOptions {
+  /** A daemon of its own in this directory (fault tests that restart it); ignores $NCO_DOCKER_HOST. */
+  dir?: string;
+}
+
 /** A Docker daemon to test against: $NCO_DOCKER_HOST, a running private one, or a new private one. */
-export async function ensureDocker(): Promise<DockerEnv> {
-  const external = process.env['NCO_DOCKER_HOST'];
+export async function ensureDocker(opts: EnsureDockerOptions = {}): Promise<DockerEnv> {
+  const external = opts.dir === undefined ? process.env['NCO_DOCKER_HOST'] : undefined;
   if (external !== undefined && external !== '') {
     const socketPath = external.startsWith('unix://') ? external.slice('unix://'.length) : '';
     return { host: external, socketPath, started: false, stop: async () => {}, restart: notOurs };
   }
-  const dir = dockerDir();
+  const dir = opts.dir ?? dockerDir();
   mkdirSync(dir, { recursive: true });
   const socketPath = join(dir, 'docker.sock');
   const host = `unix://${socketPath}`;
