@@ -27,6 +27,7 @@ export interface Operator {
 }
 
 const CONTROLLER = 'nativecontainer';
+const DIE_REQUEUE_DELAY_MS = 1000;
 
 export async function startOperator(
   config: OperatorConfig,
@@ -60,6 +61,7 @@ export async function startOperator(
     events: new EventRecorder(client, 'native-container-operator', log),
     get: (key) => resources.get(key),
     resyncAfterMs: config.resyncSeconds * 1000,
+    onDrift: (cause) => metrics.driftRepairs.inc({ cause }),
   });
   const controller = new Controller({
     name: CONTROLLER,
@@ -111,7 +113,13 @@ export async function startOperator(
       backend,
       log,
       signal: background.signal,
-      onOwnerEvent: (key) => (resources.get(key) ? queue.add(key) : orphans.trigger()),
+      onOwnerEvent: (key, event) => {
+        if (!resources.get(key)) return orphans.trigger();
+        // A die may come from a Docker daemon shutting down; a start racing that shutdown can
+        // leave a stale task behind. A second's pause mostly finds the daemon gone instead.
+        if (event.action === 'die') queue.addAfter(key, DIE_REQUEUE_DELAY_MS);
+        else queue.add(key);
+      },
       onReconnect: () => resources.keys().forEach((key) => queue.add(key)),
       onConnect: () => metrics.dockerEventStreams.inc(),
     });

@@ -84,3 +84,14 @@ export class ConflictError extends Error {
     this.name = 'ConflictError';
   }
 }
+
+/**
+ * Docker knows the container as stopped but containerd still holds a task for it: what a start
+ * racing a Docker shutdown leaves behind. Starting can never succeed; a new container can.
+ */
+export class StaleTaskError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StaleTaskError';
+  }
+}

@@ -4,6 +4,7 @@ import { streamContainerEvents } from './docker-events.ts';
 import {
   ConflictError,
   NotFoundError,
+  StaleTaskError,
   type ContainerBackend,
   type ContainerConfig,
   type ContainerEvent,
@@ -174,10 +175,14 @@ function statusOf(err: unknown): number | undefined {
   return (err as DockerError | undefined)?.statusCode;
 }
 
+// What containerd says when a task or its state directory outlived the container's last run.
+const STALE_TASK = /task [0-9a-f]{64}: already exists|failed to start shim: mkdir \S+\/[0-9a-f]{64}: file exists/;
+
 function translate(err: unknown): Error {
   const e = err as DockerError;
   const message = e.json?.message ?? e.message ?? String(err);
   if (e.statusCode === 404) return new NotFoundError(message);
   if (e.statusCode === 409) return new ConflictError(message);
+  if (STALE_TASK.test(message)) return new StaleTaskError(message);
   return err instanceof Error ? err : new Error(message);
 }

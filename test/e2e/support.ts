@@ -10,7 +10,7 @@ import { LABELS } from '../../src/backend/labels.ts';
 import { kubectl as runKubectl, type KubectlOptions } from '../env/kubectl.ts';
 import type { ExecResult } from '../env/exec.ts';
 import { runDir } from '../env/paths.ts';
-import { startProcess, waitFor, type ProcessHandle } from '../env/processes.ts';
+import { freePort, startProcess, waitFor, type ProcessHandle } from '../env/processes.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const EXAMPLES = join(ROOT, 'manifests/examples');
@@ -81,4 +81,33 @@ export async function eventually(
 
 export async function getJson<T>(args: string[]): Promise<T> {
   return JSON.parse((await kubectl([...args, '-o', 'json'])).stdout) as T;
+}
+
+export interface OperatorWithEndpoints {
+  handle: ProcessHandle;
+  healthUrl: string;
+  metricsUrl: string;
+}
+
+/** Like startOperator, on known free ports, for tests that read /metrics, /healthz and /readyz. */
+export async function startOperatorWithEndpoints(
+  name: string,
+  extraEnv: Record<string, string> = {},
+): Promise<OperatorWithEndpoints> {
+  const [health, metrics] = [await freePort(), await freePort()];
+  const handle = startOperator(name, {
+    NCO_HEALTH_PORT: String(health),
+    NCO_METRICS_PORT: String(metrics),
+    ...extraEnv,
+  });
+  return { handle, healthUrl: `http://127.0.0.1:${health}`, metricsUrl: `http://127.0.0.1:${metrics}` };
+}
+
+/** The value of one sample of a Prometheus text exposition, or 0 when absent. */
+export function sample(text: string, name: string, labels: Record<string, string> = {}): number {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) return Number(line.split(' ').pop());
+  }
+  return 0;
 }

@@ -6,7 +6,7 @@ import { CONTAINER_FINALIZER, NATIVE_CONTAINER } from '../../api/group.ts';
 import type { NativeContainer } from '../../api/native-container.ts';
 import { splitKey } from '../../api/object.ts';
 import { validateNativeContainer } from '../../api/validate.ts';
-import type { ContainerBackend, ObservedContainer } from '../../backend/container-backend.ts';
+import { StaleTaskError, type ContainerBackend, type ObservedContainer } from '../../backend/container-backend.ts';
 import { DONE, type Action, type ReconcileContext } from '../../runtime/controller.ts';
 import { errorMessage, TerminalError } from '../../runtime/errors.ts';
 import type { EventRecorder } from '../../runtime/events.ts';
@@ -29,6 +29,8 @@ export interface NativeContainerReconcilerDeps {
   /** Safety-net requeue of a healthy resource. */
   resyncAfterMs?: number;
   stopTimeoutSeconds?: number;
+  /** Called when the reconcile acts on a resource that was Ready for its current generation: drift. */
+  onDrift?: (cause: string) => void;
 }
 
 export function resourcePath(namespace: string, name: string): string {
@@ -40,7 +42,13 @@ export class NativeContainerReconciler {
   private readonly deps: Required<NativeContainerReconcilerDeps>;
 
   constructor(deps: NativeContainerReconcilerDeps) {
-    this.deps = { now: () => new Date(), resyncAfterMs: 300_000, stopTimeoutSeconds: 10, ...deps };
+    this.deps = {
+      now: () => new Date(),
+      resyncAfterMs: 300_000,
+      stopTimeoutSeconds: 10,
+      onDrift: () => undefined,
+      ...deps,
+    };
   }
 
   readonly reconcile = async (key: string, ctx: ReconcileContext): Promise<Action> => {
@@ -73,16 +81,40 @@ export class NativeContainerReconciler {
     const observed = await observe(this.deps.backend, nc, desired.config.image);
     const ops = plan({ desired, observed, deleting: false });
     if (ops.length === 0) return;
+    if (wasConverged(nc)) this.deps.onDrift(ops[0]!.cause);
     log.info({ plan: ops.map(formatOperation) }, 'executing plan');
-    await execute(ops, {
-      backend: this.deps.backend,
-      desired,
-      stopTimeoutSeconds: this.deps.stopTimeoutSeconds,
-      hooks: {
-        onStep: (op) => this.announce(nc, op, log),
-        onPullProgress: (image, p) => log.debug({ image, ...p }, 'pulling'),
-      },
-    });
+    try {
+      await execute(ops, {
+        backend: this.deps.backend,
+        desired,
+        stopTimeoutSeconds: this.deps.stopTimeoutSeconds,
+        hooks: {
+          onStep: (op) => this.announce(nc, op, log),
+          onPullProgress: (image, p) => log.debug({ image, ...p }, 'pulling'),
+        },
+      });
+    } catch (err) {
+      if (!(err instanceof StaleTaskError)) throw err;
+      await this.replaceStale(nc, observed.owned, log, err);
+    }
+  }
+
+  /**
+   * A container whose runtime task outlived a Docker restart can never start again. Removing it
+   * (volumes stay) lets the retry create it anew under the same name.
+   */
+  private async replaceStale(nc: NativeContainer, owned: ObservedContainer[], log: Logger, err: Error): Promise<never> {
+    for (const c of owned) {
+      log.warn({ container: c.id.slice(0, 12), err: err.message }, 'container has a stale runtime task; recreating it');
+      await this.deps.events.record(
+        withKind(nc),
+        'Warning',
+        'Recreate',
+        `Remove ${c.id.slice(0, 12)} (stale runtime task after a Docker restart)`,
+      );
+      await this.deps.backend.remove(c.id);
+    }
+    throw err;
   }
 
   /** Stops and removes the container, then lets the resource go. A container already gone is success. */
@@ -127,6 +159,12 @@ export class NativeContainerReconciler {
     const status = computeStatus({ nc, container, now: this.deps.now(), ...(problem ? { problem } : {}) });
     await writeStatus(this.deps.client, path, nc.status, status);
   }
+}
+
+/** Ready at the current generation: any work now is repair of drift, not a spec change. */
+function wasConverged(nc: NativeContainer): boolean {
+  const ready = nc.status?.conditions?.find((c) => c.type === 'Ready');
+  return nc.status?.observedGeneration === nc.metadata.generation && ready?.status === 'True';
 }
 
 function withKind(nc: NativeContainer): NativeContainer {
