@@ -1,0 +1,125 @@
+// The operator's image: the Dockerfile built by a real `docker build` (the base images are local
+// stand-ins, test/env/node-images.ts), then run the way the chart runs it: non-root in the Docker
+// socket's group, read-only root, no capabilities, the chart's ServiceAccount token.
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dockerCli, dockerCliCommand } from '../env/docker-cli.ts';
+import { execError } from '../env/exec.ts';
+import { buildNodeStandIns } from '../env/node-images.ts';
+import { runDir } from '../env/paths.ts';
+import { freePort, startProcess, type ProcessHandle } from '../env/processes.ts';
+import { chartIdentity, type Identity, waitReady } from './packaging.ts';
+import { containersOf, createNamespace, env, EXAMPLES, kubectl, ROOT } from './support.ts';
+
+const IMAGE = 'nco-test/operator:e2e';
+const CONTAINER = 'nco-e2e-operator-image';
+
+describe('the operator image', () => {
+  const daemon = { host: env().dockerHost };
+  let identity: Identity | undefined;
+  let operator: ProcessHandle | undefined;
+
+  beforeAll(async () => {
+    const base = await buildNodeStandIns(daemon, join(ROOT, 'package-lock.json'));
+    // --network=none: the build must not need anything but its context and base images.
+    const build = await dockerCli(daemon, [
+      'build',
+      '--network=none',
+      `--build-arg=BUILD_IMAGE=${base.build}`,
+      `--build-arg=RUNTIME_IMAGE=${base.runtime}`,
+      '--tag',
+      IMAGE,
+      ROOT,
+    ]);
+    if (build.code !== 0) throw execError('docker build', build);
+  });
+
+  afterAll(async () => {
+    await operator?.stop();
+    await dockerCli(daemon, ['rm', '--force', CONTAINER]);
+    await dockerCli(daemon, ['image', 'rm', IMAGE]);
+    if (identity) await kubectl(['delete', '-f', '-', '--ignore-not-found'], { input: identity.manifests });
+  });
+
+  it('runs as a non-root user unless told otherwise', async () => {
+    const user = await dockerCli(daemon, ['image', 'inspect', '--format', '{{.Config.User}}', IMAGE]);
+    expect(user.stdout.trim()).toBe('65532:65532');
+    const uid = await nodeInImage('process.stdout.write(`${process.getuid()}:${process.getgid()}`)');
+    expect(uid).toBe('65532:65532');
+  });
+
+  it('holds the compiled operator, its production dependencies and the CRDs, and no dev tooling', async () => {
+    const listing = await nodeInImage(
+      `const fs = require('node:fs');
+       process.stdout.write(JSON.stringify({
+         app: fs.readdirSync('/app').sort(),
+         crds: fs.readdirSync('/app/crds'),
+         typescript: fs.existsSync('/app/node_modules/typescript'),
+         vitest: fs.existsSync('/app/node_modules/vitest'),
+         src: fs.existsSync('/app/src'),
+       }))`,
+    );
+    expect(JSON.parse(listing)).toEqual({
+      app: ['crds', 'dist', 'node_modules', 'package.json'],
+      crds: ['nativecontainers.nativecontainer.io.yaml'],
+      typescript: false,
+      vitest: false,
+      src: false,
+    });
+  });
+
+  it('runs the operator with a read-only root and no capabilities from apply through Ready to delete', async () => {
+    const home = await createNamespace('image-home');
+    const work = await createNamespace('image-work');
+    identity = await chartIdentity('nco-image', home);
+    const socketPath = unixSocket(daemon.host);
+    const cli = dockerCliCommand(daemon);
+    operator = startProcess({
+      name: 'operator-image',
+      command: cli.command,
+      env: cli.env,
+      logFile: join(runDir('operator-image'), 'operator.log'),
+      args: [
+        'run',
+        '--rm',
+        `--name=${CONTAINER}`,
+        // The API server listens on 127.0.0.1 of this machine.
+        '--network=host',
+        '--read-only',
+        '--cap-drop=ALL',
+        '--security-opt=no-new-privileges',
+        `--group-add=${statSync(socketPath).gid}`,
+        `--volume=${socketPath}:/var/run/docker.sock`,
+        `--volume=${identity.kubeconfig}:/etc/nco/kubeconfig:ro`,
+        '--env=KUBECONFIG=/etc/nco/kubeconfig',
+        '--env=DOCKER_HOST=unix:///var/run/docker.sock',
+        '--env=NCO_NETWORK_MODE=none',
+        '--env=LOG_LEVEL=debug',
+        '--env=NCO_LEADER_ELECT=true',
+        '--env=POD_NAME=nco-image-0',
+        `--env=POD_NAMESPACE=${home}`,
+        `--env=NCO_HEALTH_PORT=${await freePort()}`,
+        `--env=NCO_METRICS_PORT=${await freePort()}`,
+        IMAGE,
+      ],
+    });
+    await kubectl(['apply', '-n', work, '-f', join(EXAMPLES, 'hello.yaml')]);
+    await waitReady(work, 'hello', operator);
+    expect(await containersOf(work, 'hello')).toHaveLength(1);
+    await kubectl(['delete', '-n', work, 'nativecontainer/hello', '--timeout=120s']);
+    expect(await containersOf(work, 'hello')).toEqual([]);
+    expect(operator.hasExited()).toBe(false);
+  });
+
+  async function nodeInImage(script: string): Promise<string> {
+    const res = await dockerCli(daemon, ['run', '--rm', '--network=none', '--entrypoint=node', IMAGE, '-e', script]);
+    if (res.code !== 0) throw execError('docker run node -e', res);
+    return res.stdout;
+  }
+});
+
+function unixSocket(host: string): string {
+  if (!host.startsWith('unix://')) throw new Error(`the image test mounts a unix socket; DOCKER_HOST is ${host}`);
+  return host.slice('unix://'.length);
+}
