@@ -10,6 +10,7 @@ import {
   type PullProgress,
 } from './container-backend.ts';
 import { dockerOptions } from './docker-host.ts';
+import { viaSshAgent } from './ssh-dial.ts';
 
 export interface DockerBackendOptions {
   /** unix:///path/docker.sock, tcp://host:port or ssh://user@host; undefined: /var/run/docker.sock. */
@@ -26,7 +27,8 @@ interface DockerError {
 
 /** A client for a DOCKER_HOST value: unix, tcp (with TLS from DOCKER_TLS_VERIFY) or ssh; see docker-host.ts. */
 export function dockerFromHost(host: string | undefined): Docker {
-  return new Docker(dockerOptions(host));
+  const options = dockerOptions(host);
+  return new Docker(options.protocol === 'ssh' ? viaSshAgent(options) : options);
 }
 
 export class DockerBackend implements ContainerBackend {
