@@ -23,9 +23,11 @@ describe('the operator image', () => {
   beforeAll(async () => {
     const base = await buildNodeStandIns(daemon, join(ROOT, 'package-lock.json'));
     // --network=none: the build must not need anything but its context and base images.
+    // --force-rm: the classic builder keeps the container of a failed step otherwise.
     const build = await dockerCli(daemon, [
       'build',
       '--network=none',
+      '--force-rm',
       `--build-arg=BUILD_IMAGE=${base.build}`,
       `--build-arg=RUNTIME_IMAGE=${base.runtime}`,
       '--tag',
