@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair, startDockerSshServer, type DockerSshServer } from '../env/docker-ssh-server.ts';
 import { runDir } from '../env/paths.ts';
 import { logTail, type ProcessHandle } from '../env/processes.ts';
-import { waitReady } from './packaging.ts';
-import { containersOf, createNamespace, env, EXAMPLES, kubectl, startOperator } from './support.ts';
+import { dockerSocketPath, runHelloThroughItsLife } from './packaging.ts';
+import { createNamespace, startOperator } from './support.ts';
 
 const USER = 'deploy';
 
@@ -21,7 +21,7 @@ describe('the operator reaching Docker over SSH', () => {
     const hostKey = generateKeyPair('docker-host');
     const clientKey = generateKeyPair('native-container-operator');
     server = await startDockerSshServer({
-      socketPath: env().dockerHost.replace(/^unix:\/\//, ''),
+      socketPath: dockerSocketPath(),
       hostKey,
       user: USER,
       clientKey,
@@ -46,11 +46,7 @@ describe('the operator reaching Docker over SSH', () => {
       HOME: trustingHome,
       SSH_AUTH_SOCK: '',
     });
-    await kubectl(['apply', '-n', ns, '-f', join(EXAMPLES, 'hello.yaml')]);
-    await waitReady(ns, 'hello', operator);
-    expect(await containersOf(ns, 'hello')).toHaveLength(1);
-    await kubectl(['delete', '-n', ns, 'nativecontainer/hello', '--timeout=120s']);
-    expect(await containersOf(ns, 'hello')).toEqual([]);
+    await runHelloThroughItsLife(ns, operator);
     expect(server.dialed()).toBeGreaterThan(0);
     await operator.stop();
   });

@@ -7,8 +7,8 @@ import { ensureCerts, openssl, signLeaf } from '../env/certs.ts';
 import { startDockerTlsProxy, type TlsProxy } from '../env/docker-tls-proxy.ts';
 import { cacheDir, runDir } from '../env/paths.ts';
 import { logTail, type ProcessHandle } from '../env/processes.ts';
-import { waitReady } from './packaging.ts';
-import { containersOf, createNamespace, env, EXAMPLES, kubectl, startOperator } from './support.ts';
+import { dockerSocketPath, runHelloThroughItsLife } from './packaging.ts';
+import { createNamespace, startOperator } from './support.ts';
 
 describe('the operator reaching Docker over tcp with TLS client certificates', () => {
   let proxy: TlsProxy;
@@ -39,7 +39,7 @@ describe('the operator reaching Docker over tcp with TLS client certificates', (
     );
     untrustingCertPath = certDir(join(dir, 'untrusting-certs'), otherCa, dir);
     proxy = await startDockerTlsProxy({
-      socketPath: env().dockerHost.replace(/^unix:\/\//, ''),
+      socketPath: dockerSocketPath(),
       ca: readFileSync(ca.caCert, 'utf8'),
       cert: readFileSync(join(dir, 'server.crt'), 'utf8'),
       key: readFileSync(join(dir, 'server.key'), 'utf8'),
@@ -58,11 +58,7 @@ describe('the operator reaching Docker over tcp with TLS client certificates', (
       DOCKER_TLS_VERIFY: '1',
       DOCKER_CERT_PATH: certPath,
     });
-    await kubectl(['apply', '-n', ns, '-f', join(EXAMPLES, 'hello.yaml')]);
-    await waitReady(ns, 'hello', operator);
-    expect(await containersOf(ns, 'hello')).toHaveLength(1);
-    await kubectl(['delete', '-n', ns, 'nativecontainer/hello', '--timeout=120s']);
-    expect(await containersOf(ns, 'hello')).toEqual([]);
+    await runHelloThroughItsLife(ns, operator);
     expect(proxy.authorized()).toBeGreaterThan(0);
     await operator.stop();
   });

@@ -9,8 +9,8 @@ import { execError } from '../env/exec.ts';
 import { buildNodeStandIns } from '../env/node-images.ts';
 import { runDir } from '../env/paths.ts';
 import { freePort, startProcess, type ProcessHandle } from '../env/processes.ts';
-import { chartIdentity, type Identity, waitReady } from './packaging.ts';
-import { containersOf, createNamespace, env, EXAMPLES, kubectl, ROOT } from './support.ts';
+import { chartIdentity, dockerSocketPath, type Identity, runHelloThroughItsLife } from './packaging.ts';
+import { createNamespace, env, kubectl, ROOT } from './support.ts';
 
 const IMAGE = 'nco-test/operator:e2e';
 const CONTAINER = 'nco-e2e-operator-image';
@@ -75,7 +75,7 @@ describe('the operator image', () => {
     const home = await createNamespace('image-home');
     const work = await createNamespace('image-work');
     identity = await chartIdentity('nco-image', home);
-    const socketPath = unixSocket(daemon.host);
+    const socketPath = dockerSocketPath();
     const cli = dockerCliCommand(daemon);
     operator = startProcess({
       name: 'operator-image',
@@ -106,11 +106,7 @@ describe('the operator image', () => {
         IMAGE,
       ],
     });
-    await kubectl(['apply', '-n', work, '-f', join(EXAMPLES, 'hello.yaml')]);
-    await waitReady(work, 'hello', operator);
-    expect(await containersOf(work, 'hello')).toHaveLength(1);
-    await kubectl(['delete', '-n', work, 'nativecontainer/hello', '--timeout=120s']);
-    expect(await containersOf(work, 'hello')).toEqual([]);
+    await runHelloThroughItsLife(work, operator);
     expect(operator.hasExited()).toBe(false);
   });
 
@@ -120,8 +116,3 @@ describe('the operator image', () => {
     return res.stdout;
   }
 });
-
-function unixSocket(host: string): string {
-  if (!host.startsWith('unix://')) throw new Error(`the image test mounts a unix socket; DOCKER_HOST is ${host}`);
-  return host.slice('unix://'.length);
-}

@@ -2,12 +2,13 @@
 // chosen values, and an identity bound to exactly the chart's RBAC.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import type { NativeContainer } from '../../src/api/native-container.ts';
 import { exec, execError, type ExecResult } from '../env/exec.ts';
 import { binary, runDir } from '../env/paths.ts';
 import type { ProcessHandle } from '../env/processes.ts';
-import { env, eventually, getJson, kubectl, ROOT } from './support.ts';
+import { containersOf, env, eventually, EXAMPLES, getJson, kubectl, ROOT } from './support.ts';
 
 export const CHART = join(ROOT, 'charts/native-container-operator');
 
@@ -85,14 +86,28 @@ export async function chartIdentity(release: string, namespace: string, args: st
   return { serviceAccount: sa.metadata.name, kubeconfig, manifests };
 }
 
-/** Waits for condition Ready of a NativeContainer, failing early with the operator's log if it exits. */
-export async function waitReady(namespace: string, name: string, operator: ProcessHandle): Promise<void> {
+/**
+ * The hello example from kubectl apply through Ready to kubectl delete, with its Docker container
+ * there while it lives and gone after. Fails early, with the operator's log, if the operator exits.
+ */
+export async function runHelloThroughItsLife(namespace: string, operator: ProcessHandle): Promise<void> {
+  await kubectl(['apply', '-n', namespace, '-f', join(EXAMPLES, 'hello.yaml')]);
   await eventually(
-    `nativecontainer ${namespace}/${name} Ready`,
+    `nativecontainer ${namespace}/hello Ready`,
     async () => {
-      const nc = await getJson<NativeContainer>(['get', '-n', namespace, 'nativecontainer', name]);
+      const nc = await getJson<NativeContainer>(['get', '-n', namespace, 'nativecontainer', 'hello']);
       return nc.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
     },
     operator,
   );
+  expect(await containersOf(namespace, 'hello')).toHaveLength(1);
+  await kubectl(['delete', '-n', namespace, 'nativecontainer/hello', '--timeout=120s']);
+  expect(await containersOf(namespace, 'hello')).toEqual([]);
+}
+
+/** The private dockerd's socket, which the image, TLS and SSH tests put behind their own front. */
+export function dockerSocketPath(): string {
+  const host = env().dockerHost;
+  if (!host.startsWith('unix://')) throw new Error(`these tests need a unix socket; DOCKER_HOST is ${host}`);
+  return host.slice('unix://'.length);
 }

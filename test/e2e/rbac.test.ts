@@ -1,12 +1,11 @@
 // The chart's RBAC is enough and no more: the operator, logged in with a token the API server
 // issued to the chart's ServiceAccount, runs the happy path; `kubectl auth can-i` as that same
 // identity shows what it cannot do.
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubectl as runKubectl } from '../env/kubectl.ts';
 import { freePort, type ProcessHandle } from '../env/processes.ts';
-import { chartIdentity, type Identity, waitReady } from './packaging.ts';
-import { containersOf, createNamespace, EXAMPLES, kubectl, startOperator } from './support.ts';
+import { chartIdentity, type Identity, runHelloThroughItsLife } from './packaging.ts';
+import { createNamespace, kubectl, startOperator } from './support.ts';
 
 const NC = 'nativecontainers.nativecontainer.io';
 const GROUP = 'nativecontainer.io';
@@ -71,15 +70,10 @@ describe('the chart RBAC for all namespaces', () => {
       NCO_HEALTH_PORT: String(await freePort()),
       NCO_METRICS_PORT: String(await freePort()),
     });
-    await kubectl(['apply', '-n', work, '-f', join(EXAMPLES, 'hello.yaml')]);
-    await waitReady(work, 'hello', operator);
-    expect(await containersOf(work, 'hello')).toHaveLength(1);
+    await runHelloThroughItsLife(work, operator);
     // The recorder only logs a refused Event; find the Event to know it was allowed.
     const events = await kubectl(['get', 'events', '-n', work, '--field-selector=involvedObject.name=hello']);
     expect(events.stdout).toContain('Created');
-
-    await kubectl(['delete', '-n', work, 'nativecontainer/hello', '--timeout=120s']);
-    expect(await containersOf(work, 'hello')).toEqual([]);
   });
 
   it.each([
