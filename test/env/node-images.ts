@@ -2,13 +2,14 @@
 // registry is reachable here. The runtime one is like a distroless Node: the node binary that
 // runs these tests and the shared libraries it links. The build one adds a shell, npm and a copy
 // of this machine's npm cache, so `npm ci` in the Dockerfile works offline.
-import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
-import { symlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { homedir, tmpdir } from 'node:os';
+import { chmodSync, copyFileSync, cpSync, mkdirSync, readFileSync, realpathSync, symlinkSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { dockerCli } from './docker-cli.ts';
 import { exec, execError } from './exec.ts';
+import { importRootfs } from './rootfs-image.ts';
 
 export interface NodeImages {
   build: string;
@@ -30,11 +31,15 @@ export async function buildNodeStandIns(env: { host: string }, lockfile: string)
     build: `nco-test/node-build:${version}-${recipe}-${hash(readFileSync(lockfile))}`,
   };
   if (!(await hasImage(env, images.runtime))) {
-    await importRootfs(env, images.runtime, [PATH_ENV], (rootfs) => addNode(rootfs));
+    await importRootfs(env, images.runtime, [PATH_ENV], async (rootfs) => {
+      addBase(rootfs);
+      await addNode(rootfs);
+    });
   }
   if (!(await hasImage(env, images.build))) {
     const changes = [PATH_ENV, 'ENV npm_config_cache=/npm-cache', 'ENV npm_config_offline=true'];
     await importRootfs(env, images.build, changes, async (rootfs) => {
+      addBase(rootfs);
       await addNode(rootfs);
       await addShellAndNpm(rootfs);
     });
@@ -50,32 +55,16 @@ async function hasImage(env: { host: string }, tag: string): Promise<boolean> {
   return (await dockerCli(env, ['image', 'inspect', tag])).code === 0;
 }
 
-async function importRootfs(
-  env: { host: string },
-  tag: string,
-  changes: string[],
-  fill: (rootfs: string) => Promise<void>,
-): Promise<void> {
-  const work = mkdtempSync(join(tmpdir(), 'nco-node-image-'));
-  try {
-    const rootfs = join(work, 'rootfs');
-    mkdirSync(join(rootfs, 'etc'), { recursive: true });
-    mkdirSync(join(rootfs, 'tmp'));
-    chmodSync(join(rootfs, 'tmp'), 0o1777);
-    writeFileSync(
-      join(rootfs, 'etc', 'passwd'),
-      'root:x:0:0:root:/root:/bin/sh\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n',
-    );
-    writeFileSync(join(rootfs, 'etc', 'group'), 'root:x:0:\nnonroot:x:65532:\n');
-    await fill(rootfs);
-    const tarball = join(work, 'rootfs.tar');
-    const tar = await exec('tar', ['-C', rootfs, '-cf', tarball, '.']);
-    if (tar.code !== 0) throw execError('tar rootfs', tar);
-    const res = await dockerCli(env, ['import', ...changes.flatMap((c) => ['-c', c]), tarball, tag]);
-    if (res.code !== 0) throw execError(`docker import ${tag}`, res);
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+/** /etc/passwd with the non-root user the Dockerfile runs as, and a world-writable /tmp. */
+function addBase(rootfs: string): void {
+  mkdirSync(join(rootfs, 'etc'));
+  mkdirSync(join(rootfs, 'tmp'));
+  chmodSync(join(rootfs, 'tmp'), 0o1777);
+  writeFileSync(
+    join(rootfs, 'etc', 'passwd'),
+    'root:x:0:0:root:/root:/bin/sh\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n',
+  );
+  writeFileSync(join(rootfs, 'etc', 'group'), 'root:x:0:\nnonroot:x:65532:\n');
 }
 
 /** node at /usr/local/bin (where the official images have it) and every library ldd lists. */
