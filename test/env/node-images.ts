@@ -44,7 +44,17 @@ export async function buildNodeStandIns(env: { host: string }, lockfile: string)
       await addShellAndNpm(rootfs);
     });
   }
+  await removeOtherTags(env, images);
   return images;
+}
+
+// A changed lockfile or recipe leaves the previous stand-ins unused: about 500 MB each time.
+async function removeOtherTags(env: { host: string }, keep: NodeImages): Promise<void> {
+  const listed = await dockerCli(env, ['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}']);
+  const stale = listed.stdout
+    .split('\n')
+    .filter((tag) => /^nco-test\/node-(build|runtime):/.test(tag) && tag !== keep.build && tag !== keep.runtime);
+  if (stale.length > 0) await dockerCli(env, ['image', 'rm', ...stale]);
 }
 
 function hash(content: Buffer): string {
