@@ -1,7 +1,7 @@
 // The operator's image: the Dockerfile built by a real `docker build` (the base images are local
 // stand-ins, test/env/node-images.ts), then run the way the chart runs it: non-root in the Docker
 // socket's group, read-only root, no capabilities, the chart's ServiceAccount token.
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerCli, dockerCliCommand } from '../env/docker-cli.ts';
@@ -65,7 +65,7 @@ describe('the operator image', () => {
       `const fs = require('node:fs');
        process.stdout.write(JSON.stringify({
          app: fs.readdirSync('/app').sort(),
-         crds: fs.readdirSync('/app/crds'),
+         crds: fs.readdirSync('/app/crds').sort(),
          typescript: fs.existsSync('/app/node_modules/typescript'),
          vitest: fs.existsSync('/app/node_modules/vitest'),
          src: fs.existsSync('/app/src'),
@@ -73,7 +73,7 @@ describe('the operator image', () => {
     );
     expect(JSON.parse(listing)).toEqual({
       app: ['crds', 'dist', 'node_modules', 'package.json'],
-      crds: ['nativecontainers.nativecontainer.io.yaml'],
+      crds: readdirSync(join(ROOT, 'crds')).sort(),
       typescript: false,
       vitest: false,
       src: false,
