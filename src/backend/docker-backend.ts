@@ -12,9 +12,11 @@ import {
   type ObservedContainer,
   type PullProgress,
 } from './container-backend.ts';
+import { dockerOptions } from './docker-host.ts';
+import { viaSshAgent } from './ssh-dial.ts';
 
 export interface DockerBackendOptions {
-  /** unix:///path/docker.sock or tcp://host:port; defaults to $DOCKER_HOST, then /var/run/docker.sock. */
+  /** unix:///path/docker.sock, tcp://host:port or ssh://user@host; undefined: /var/run/docker.sock. */
   host?: string;
   /** HostConfig.NetworkMode for new containers; undefined leaves Docker's default (bridge). */
   networkMode?: string;
@@ -26,11 +28,10 @@ interface DockerError {
   json?: { message?: string };
 }
 
+/** A client for a DOCKER_HOST value: unix, tcp (with TLS from DOCKER_TLS_VERIFY) or ssh; see docker-host.ts. */
 export function dockerFromHost(host: string | undefined): Docker {
-  if (!host) return new Docker({ socketPath: '/var/run/docker.sock' });
-  if (host.startsWith('unix://')) return new Docker({ socketPath: host.slice('unix://'.length) });
-  const url = new URL(host.replace(/^tcp:/, 'http:'));
-  return new Docker({ host: url.hostname, port: Number(url.port || 2375), protocol: 'http' });
+  const options = dockerOptions(host);
+  return new Docker(options.protocol === 'ssh' ? viaSshAgent(options) : options);
 }
 
 export class DockerBackend implements ContainerBackend {
