@@ -4,6 +4,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { NATIVE_CONTAINER } from './api/group.ts';
 import type { NativeContainer } from './api/native-container.ts';
+import type { ContainerBackend } from './backend/container-backend.ts';
 import { DockerBackend } from './backend/docker-backend.ts';
 import { withOperationHook } from './backend/operation-hook.ts';
 import type { OperatorConfig } from './config.ts';
@@ -27,7 +28,8 @@ export interface Operator {
 }
 
 const CONTROLLER = 'nativecontainer';
-const DIE_REQUEUE_DELAY_MS = 1000;
+const EXIT_REQUEUE_DELAY_MS = 1000;
+const EXIT_ACTIONS = new Set(['die', 'stop', 'kill', 'oom']);
 
 export async function startOperator(
   config: OperatorConfig,
@@ -43,6 +45,7 @@ export async function startOperator(
     }),
     (operation, result) => metrics.dockerOperations.inc({ operation, result }),
   );
+  await checkDockerAtStart(backend, log);
   const { group, version, plural } = NATIVE_CONTAINER;
   const resources = new InformerGroup<NativeContainer>({
     client,
@@ -115,9 +118,9 @@ export async function startOperator(
       signal: background.signal,
       onOwnerEvent: (key, event) => {
         if (!resources.get(key)) return orphans.trigger();
-        // A die may come from a Docker daemon shutting down; a start racing that shutdown can
+        // An exit may come from a Docker daemon shutting down; a start racing that shutdown can
         // leave a stale task behind. A second's pause mostly finds the daemon gone instead.
-        if (event.action === 'die') queue.addAfter(key, DIE_REQUEUE_DELAY_MS);
+        if (EXIT_ACTIONS.has(event.action)) queue.addAfter(key, EXIT_REQUEUE_DELAY_MS);
         else queue.add(key);
       },
       onReconnect: () => resources.keys().forEach((key) => queue.add(key)),
@@ -145,4 +148,22 @@ function kubeClient(config: OperatorConfig): KubeClient {
   if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
   else kubeConfig.loadFromDefault();
   return new KubeClient(kubeConfig);
+}
+
+// Errors no retry can fix: the configured identity or trust does not match the Docker host.
+const TRUST_ERROR =
+  /certificate|self[- ]signed|unable to verify|verification failed|host denied|handshake|authentication|permission denied/i;
+
+/**
+ * A Docker host we do not trust, or that refuses our credentials, is a configuration error: stop
+ * at once with the reason. A Docker host that is merely down may come back: start, not ready.
+ */
+async function checkDockerAtStart(backend: ContainerBackend, log: Logger): Promise<void> {
+  try {
+    await backend.ping();
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (TRUST_ERROR.test(message)) throw new Error(`cannot use the Docker host: ${message}`, { cause: err });
+    log.warn({ err: message }, 'Docker does not answer yet; not ready until it does');
+  }
 }
