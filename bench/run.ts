@@ -2,8 +2,6 @@
 // the same daemon. Prints a table; asserts nothing (timing goals live here, never in tests).
 //   npm run bench            # N = 20
 //   npm run bench -- 50      # N = 50
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { dockerFromHost } from '../src/backend/docker-backend.ts';
 import { LABELS } from '../src/backend/labels.ts';
@@ -11,10 +9,9 @@ import { startControlPlane } from '../test/env/control-plane.ts';
 import { installCrds } from '../test/env/crds.ts';
 import { buildTestImage, ensureDocker, TEST_IMAGE } from '../test/env/docker.ts';
 import { kubectl } from '../test/env/kubectl.ts';
-import { runDir } from '../test/env/paths.ts';
-import { startProcess, stopAll, waitFor } from '../test/env/processes.ts';
+import { startOperatorProcess } from '../test/env/operator-process.ts';
+import { stopAll, waitFor } from '../test/env/processes.ts';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const N = Number(process.argv[2] ?? 20);
 const CMD = ['/bin/sh', '-c', 'trap "exit 0" TERM; sleep 3600 & wait'];
 
@@ -74,22 +71,11 @@ async function main(): Promise<void> {
   const cp = await startControlPlane({ name: 'bench' });
   await installCrds(cp);
   await kubectl(cp, ['create', 'namespace', 'bench']);
-  const operator = startProcess({
-    name: 'operator',
-    command: process.execPath,
-    args: [join(ROOT, 'src/main.ts')],
-    cwd: ROOT,
-    logFile: join(runDir('bench-operator'), 'operator.log'),
-    env: {
-      ...process.env,
-      KUBECONFIG: cp.kubeconfigPath,
-      DOCKER_HOST: dockerEnv.host,
-      NCO_NETWORK_MODE: 'none',
-      NCO_BIND_ADDRESS: '127.0.0.1',
-      NCO_HEALTH_PORT: '0',
-      NCO_METRICS_PORT: '0',
-      LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn',
-    },
+  const operator = startOperatorProcess({
+    name: 'bench-operator',
+    kubeconfig: cp.kubeconfigPath,
+    dockerHost: dockerEnv.host,
+    env: { LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn' },
   });
   const rows: Row[] = [];
   const allReady = async (): Promise<boolean> => {

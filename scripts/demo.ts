@@ -9,8 +9,9 @@ import { startControlPlane } from '../test/env/control-plane.ts';
 import { installCrds } from '../test/env/crds.ts';
 import { buildTestImage, ensureDocker } from '../test/env/docker.ts';
 import { kubectl } from '../test/env/kubectl.ts';
-import { binDir, runDir } from '../test/env/paths.ts';
-import { startProcess, stopAll, waitFor } from '../test/env/processes.ts';
+import { startOperatorProcess } from '../test/env/operator-process.ts';
+import { binDir } from '../test/env/paths.ts';
+import { stopAll, waitFor } from '../test/env/processes.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const EXAMPLES = join(ROOT, 'manifests/examples');
@@ -36,22 +37,12 @@ async function main(): Promise<void> {
   await installCrds(cp);
   say(`control plane ready at ${cp.server}, CRDs installed (${lap()})`);
 
-  const logFile = join(runDir('demo-operator'), 'operator.log');
-  const operator = startProcess({
-    name: 'operator',
-    command: process.execPath,
-    args: [join(ROOT, 'src/main.ts')],
-    cwd: ROOT,
-    logFile,
-    env: {
-      ...process.env,
-      KUBECONFIG: cp.kubeconfigPath,
-      DOCKER_HOST: docker.host,
-      NCO_NETWORK_MODE: 'none',
-      NCO_BIND_ADDRESS: '127.0.0.1',
-    },
+  const operator = startOperatorProcess({
+    name: 'demo-operator',
+    kubeconfig: cp.kubeconfigPath,
+    dockerHost: docker.host,
   });
-  say(`operator started (pid ${operator.pid}), logs in ${logFile}`);
+  say(`operator started (pid ${operator.pid}), logs in ${operator.logFile}`);
   await kubectl(cp, ['apply', '-f', EXAMPLES]);
   await waitFor(
     'examples Ready',

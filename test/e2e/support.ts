@@ -1,6 +1,5 @@
 // Helpers of the end-to-end tests: the operator as a real child process, kubectl, and
 // a dockerode client to look at what the operator did.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
@@ -9,8 +8,8 @@ import { dockerFromHost } from '../../src/backend/docker-backend.ts';
 import { LABELS } from '../../src/backend/labels.ts';
 import { kubectl as runKubectl, type KubectlOptions } from '../env/kubectl.ts';
 import type { ExecResult } from '../env/exec.ts';
-import { runDir } from '../env/paths.ts';
-import { freePort, startProcess, waitFor, type ProcessHandle } from '../env/processes.ts';
+import { startOperatorProcess } from '../env/operator-process.ts';
+import { freePort, waitFor, type ProcessHandle } from '../env/processes.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const EXAMPLES = join(ROOT, 'manifests/examples');
@@ -29,26 +28,11 @@ export async function kubectl(args: string[], opts: KubectlOptions = {}): Promis
 
 /** Starts `node src/main.ts` as a user would run it, logging to a file shown when a wait fails. */
 export function startOperator(name: string, extraEnv: Record<string, string> = {}): ProcessHandle {
-  const dir = runDir(`operator-${name}`);
-  mkdirSync(dir, { recursive: true });
-  return startProcess({
+  return startOperatorProcess({
     name: `operator-${name}`,
-    command: process.execPath,
-    args: [join(ROOT, 'src/main.ts')],
-    cwd: ROOT,
-    logFile: join(dir, 'operator.log'),
-    env: {
-      ...process.env,
-      KUBECONFIG: env().kubeconfig,
-      DOCKER_HOST: env().dockerHost,
-      NCO_NETWORK_MODE: 'none',
-      LOG_LEVEL: 'debug',
-      // Many operators run side by side in tests: loopback only, ports picked by the kernel.
-      NCO_BIND_ADDRESS: '127.0.0.1',
-      NCO_HEALTH_PORT: '0',
-      NCO_METRICS_PORT: '0',
-      ...extraEnv,
-    },
+    kubeconfig: env().kubeconfig,
+    dockerHost: env().dockerHost,
+    env: { LOG_LEVEL: 'debug', ...extraEnv },
   });
 }
 
