@@ -6,6 +6,7 @@ import type { NativeContainer } from './api/native-container.ts';
 import { DockerBackend } from './backend/docker-backend.ts';
 import type { OperatorConfig } from './config.ts';
 import { NativeContainerReconciler } from './controllers/nativecontainer/reconcile.ts';
+import { wireReferences } from './controllers/wiring.ts';
 import { Controller } from './runtime/controller.ts';
 import { EventRecorder } from './runtime/events.ts';
 import { Informer } from './runtime/informer.ts';
@@ -32,12 +33,25 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
   const informer = new Informer<NativeContainer>({ client, path: `/apis/${group}/${version}/${plural}`, log });
   const queue = new WorkQueue();
   informer.onChange((key) => queue.add(key));
+  const events = new EventRecorder(client, 'native-container-operator', log);
+  const resyncMs = config.resyncSeconds * 1000;
+  const references = wireReferences({
+    client,
+    backend,
+    events,
+    log,
+    nativeContainers: informer,
+    nativeContainerQueue: queue,
+    workers: config.workers,
+    resyncMs,
+  });
   const reconciler = new NativeContainerReconciler({
     client,
     backend,
-    events: new EventRecorder(client, 'native-container-operator', log),
+    events,
     get: (key) => informer.get(key),
-    resyncAfterMs: config.resyncSeconds * 1000,
+    refs: references.refs,
+    resyncAfterMs: resyncMs,
   });
   const controller = new Controller({
     name: 'nativecontainer',
@@ -49,6 +63,7 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
     resyncMs: config.resyncSeconds * 1000,
   });
   informer.start();
+  await references.start();
   await informer.waitForSync();
   log.info({ resources: informer.keys().length }, 'cache synced; starting workers');
   controller.start();
@@ -57,6 +72,7 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
     async stop(): Promise<void> {
       const finished = await controller.stop(config.shutdownTimeoutSeconds * 1000);
       if (!finished) log.warn('reconciles still running at shutdown; they are safe to repeat after restart');
+      await references.stop(config.shutdownTimeoutSeconds * 1000);
       await informer.stop();
     },
   };

@@ -1,23 +1,27 @@
-// The NativeContainer reconciler: read from the cache, observe, plan, execute, write status.
-// Level-triggered and idempotent: it gets only a key and re-reads everything, so running it
-// twice in a row does nothing the second time.
+// The NativeContainer reconciler: read from the cache, validate, resolve references, observe,
+// plan, execute, write status. Level-triggered and idempotent: it gets only a key and re-reads
+// everything, so running it twice in a row does nothing the second time.
 import type { Logger } from 'pino';
-import { CONTAINER_FINALIZER, NATIVE_CONTAINER } from '../../api/group.ts';
+import { findCondition } from '../../api/conditions.ts';
+import { CONTAINER_FINALIZER, NATIVE_CONTAINER, objectPath } from '../../api/group.ts';
 import type { NativeContainer } from '../../api/native-container.ts';
 import { splitKey } from '../../api/object.ts';
 import { validateNativeContainer } from '../../api/validate.ts';
-import type { ContainerBackend, ObservedContainer } from '../../backend/container-backend.ts';
+import type { ContainerBackend, ObservedContainer, RegistryAuth } from '../../backend/container-backend.ts';
 import { DONE, type Action, type ReconcileContext } from '../../runtime/controller.ts';
-import { errorMessage, TerminalError } from '../../runtime/errors.ts';
+import { TerminalError } from '../../runtime/errors.ts';
 import type { EventRecorder } from '../../runtime/events.ts';
 import { addFinalizer, hasFinalizer, removeFinalizer } from '../../runtime/finalizer.ts';
 import type { KubeClient } from '../../runtime/kube-client.ts';
-import { writeStatus } from '../../runtime/status-writer.ts';
 import { desiredContainer, type Desired } from './desired.ts';
 import { execute } from './execute.ts';
-import { observe } from './observe.ts';
-import { formatOperation, plan, type Operation } from './plan.ts';
-import { computeStatus, type Problem } from './status.ts';
+import { observe, type Observed } from './observe.ts';
+import { formatOperation, isRebuild, plan, type History, type Operation } from './plan.ts';
+import { problemOf } from './problems.ts';
+import { PullReporter } from './pull-reporter.ts';
+import { ReferenceError, resolveReferences, type ReferenceLookup } from './references.ts';
+import { computeStatus, type Problem, type Progress, type StatusInput } from './status.ts';
+import { StatusSink } from './status-sink.ts';
 
 export interface NativeContainerReconcilerDeps {
   client: KubeClient;
@@ -25,108 +29,217 @@ export interface NativeContainerReconcilerDeps {
   events: EventRecorder;
   /** The informer's cache. */
   get: (key: string) => NativeContainer | undefined;
+  /** Secrets, ConfigMaps and ContainerSecrets, from their informers' caches. */
+  refs: ReferenceLookup;
   now?: () => Date;
   /** Safety-net requeue of a healthy resource. */
   resyncAfterMs?: number;
-  stopTimeoutSeconds?: number;
+  /** Requeue while something settles that no event may announce (a healthcheck, a crash loop). */
+  pollAfterMs?: number;
+  /** At most one status write of pull progress per this interval. */
+  progressIntervalMs?: number;
 }
 
 export function resourcePath(namespace: string, name: string): string {
-  const { group, version, plural } = NATIVE_CONTAINER;
-  return `/apis/${group}/${version}/namespaces/${namespace}/${plural}/${name}`;
+  return objectPath(NATIVE_CONTAINER, namespace, name);
 }
 
 export class NativeContainerReconciler {
   private readonly deps: Required<NativeContainerReconcilerDeps>;
 
   constructor(deps: NativeContainerReconcilerDeps) {
-    this.deps = { now: () => new Date(), resyncAfterMs: 300_000, stopTimeoutSeconds: 10, ...deps };
+    this.deps = {
+      now: () => new Date(),
+      resyncAfterMs: 300_000,
+      pollAfterMs: 5_000,
+      progressIntervalMs: 2_000,
+      ...deps,
+    };
   }
 
   readonly reconcile = async (key: string, ctx: ReconcileContext): Promise<Action> => {
     const cached = this.deps.get(key);
     if (!cached) return DONE;
     const { namespace = 'default', name } = splitKey(key);
-    const path = resourcePath(namespace, name);
-    if (cached.metadata.deletionTimestamp) return this.finalize(cached, path, ctx.log);
+    const sink = new StatusSink(this.deps.client, resourcePath(namespace, name), cached.status);
+    if (cached.metadata.deletionTimestamp) return this.finalize(cached, sink, ctx.log);
 
-    const problems = validateNativeContainer(cached);
-    if (problems.length > 0) {
-      const problem = { reason: 'InvalidSpec', message: problems.join('; '), terminal: true };
-      await this.writeStatus(cached, path, undefined, problem);
-      throw new TerminalError(problem.reason, problem.message);
+    const invalid = validateNativeContainer(cached);
+    if (invalid.length > 0) {
+      return this.stall(cached, sink, { reason: 'InvalidSpec', message: invalid.join('; '), terminal: true });
     }
-    const nc = await addFinalizer(this.deps.client, path, cached, CONTAINER_FINALIZER);
-    const desired = desiredContainer(nc);
+    const nc = await addFinalizer(this.deps.client, resourcePath(namespace, name), cached, CONTAINER_FINALIZER);
+    let resolved: { env: Record<string, string>; auth?: RegistryAuth };
     try {
-      await this.converge(nc, desired, ctx.log);
+      resolved = resolveReferences(nc, this.deps.refs);
     } catch (err) {
-      const problem = { reason: 'BackendError', message: errorMessage(err), terminal: false };
-      await this.writeStatus(nc, path, await this.current(nc, desired).catch(() => undefined), problem);
-      throw err;
+      if (!(err instanceof ReferenceError)) throw err;
+      return this.stall(nc, sink, { reason: err.reason, message: err.message, terminal: true });
     }
-    await this.writeStatus(nc, path, await this.current(nc, desired), undefined);
-    return { requeueAfterMs: this.deps.resyncAfterMs };
+    const desired = desiredContainer(nc, resolved.env);
+    await this.converge(nc, desired, resolved.auth, sink, ctx.log);
+    return this.settle(nc, desired, sink);
   };
 
-  private async converge(nc: NativeContainer, desired: Desired, log: Logger): Promise<void> {
-    const observed = await observe(this.deps.backend, nc, desired.config.image);
-    const ops = plan({ desired, observed, deleting: false });
-    if (ops.length === 0) return;
-    log.info({ plan: ops.map(formatOperation) }, 'executing plan');
-    await execute(ops, {
-      backend: this.deps.backend,
-      desired,
-      stopTimeoutSeconds: this.deps.stopTimeoutSeconds,
-      hooks: {
-        onStep: (op) => this.announce(nc, op, log),
-        onPullProgress: (image, p) => log.debug({ image, ...p }, 'pulling'),
-      },
-    });
+  private async converge(
+    nc: NativeContainer,
+    desired: Desired,
+    auth: RegistryAuth | undefined,
+    sink: StatusSink,
+    log: Logger,
+  ): Promise<void> {
+    let ops: Operation[] = [];
+    let observed: Observed | undefined;
+    try {
+      observed = await observe(this.deps.backend, nc, desired.config.image);
+      ops = plan({ desired, observed, deleting: false, history: historyOf(nc) });
+      if (ops.length === 0) return;
+      log.info({ plan: ops.map(formatOperation) }, 'executing plan');
+      await this.run(nc, desired, ops, { auth, sink, log, before: pick(observed.owned, desired) });
+    } catch (err) {
+      const problem = problemOf(err, { rebuilding: isRebuild(ops), hasSecretRef: nc.spec.secretRef !== undefined });
+      log.warn({ reason: problem.reason, err: problem.message }, 'reconcile failed');
+      await this.deps.events.record(withKind(nc), 'Warning', problem.reason, problem.message);
+      await this.write(nc, sink, { container: await this.current(nc, desired), problem });
+      if (problem.terminal) throw new TerminalError(problem.reason, problem.message);
+      throw err;
+    }
   }
 
-  /** Stops and removes the container, then lets the resource go. A container already gone is success. */
-  private async finalize(nc: NativeContainer, path: string, log: Logger): Promise<Action> {
+  private async run(
+    nc: NativeContainer,
+    desired: Desired,
+    ops: Operation[],
+    ctx: { auth: RegistryAuth | undefined; sink: StatusSink; log: Logger; before: ObservedContainer | undefined },
+  ): Promise<void> {
+    const progress = progressOf(ops);
+    if (progress) await this.write(nc, ctx.sink, { container: ctx.before, progress });
+    const pulls = new PullReporter({
+      intervalMs: this.deps.progressIntervalMs,
+      now: this.deps.now,
+      log: ctx.log,
+      write: (message) =>
+        this.write(nc, ctx.sink, {
+          container: ctx.before,
+          progress: { reason: 'ImagePulling', message, state: 'Pulling' },
+        }),
+    });
+    try {
+      await execute(ops, {
+        backend: this.deps.backend,
+        desired,
+        ...(ctx.auth ? { auth: ctx.auth } : {}),
+        hooks: { onStep: (op) => this.announce(nc, op, ctx.log), onPullProgress: (image, p) => pulls.report(image, p) },
+      });
+    } finally {
+      await pulls.flush();
+    }
+  }
+
+  /** After a successful plan: status from a fresh observation, and when to look again. */
+  private async settle(nc: NativeContainer, desired: Desired, sink: StatusSink): Promise<Action> {
+    const after = await observe(this.deps.backend, nc, desired.config.image);
+    const history: History = { ...historyOf(nc), ...doneRestart(desired) };
+    const pending = plan({ desired, observed: after, deleting: false, history }).length > 0;
+    const container = pick(after.owned, desired);
+    await this.write(nc, sink, { container, pending, ...doneRestart(desired) });
+    const settling =
+      container?.health === 'starting' || container?.health === 'unhealthy' || container?.state === 'restarting';
+    return { requeueAfterMs: pending || settling ? this.deps.pollAfterMs : this.deps.resyncAfterMs };
+  }
+
+  /** A problem found before acting: say why on the resource and wait for a change. */
+  private async stall(nc: NativeContainer, sink: StatusSink, problem: Problem): Promise<Action> {
+    await this.deps.events.record(withKind(nc), 'Warning', problem.reason, problem.message);
+    const container = await this.current(nc, undefined).catch(() => undefined);
+    await this.write(nc, sink, { container, problem });
+    throw new TerminalError(problem.reason, problem.message);
+  }
+
+  /** Stops and removes the container (and autoDelete volumes), then lets the resource go. Gone is success. */
+  private async finalize(nc: NativeContainer, sink: StatusSink, log: Logger): Promise<Action> {
     if (!hasFinalizer(nc, CONTAINER_FINALIZER)) return DONE;
     const desired = desiredContainer(nc);
     const observed = await observe(this.deps.backend, nc, desired.config.image);
     const ops = plan({ desired, observed, deleting: true });
-    if (ops.length > 0) log.info({ plan: ops.map(formatOperation) }, 'removing container of deleted resource');
-    await execute(ops, {
-      backend: this.deps.backend,
-      desired,
-      stopTimeoutSeconds: this.deps.stopTimeoutSeconds,
-      hooks: { onStep: (op) => this.announce(nc, op, log), onPullProgress: () => undefined },
-    });
-    await removeFinalizer(this.deps.client, path, nc, CONTAINER_FINALIZER);
+    if (ops.length > 0) {
+      const progress = {
+        reason: 'Deleting',
+        message: 'Removing the container before the resource goes.',
+        state: 'Deleting',
+      };
+      await this.write(nc, sink, { container: pick(observed.owned, desired), progress });
+      log.info({ plan: ops.map(formatOperation) }, 'removing container of deleted resource');
+      await execute(ops, {
+        backend: this.deps.backend,
+        desired,
+        hooks: { onStep: (op) => this.announce(nc, op, log), onPullProgress: () => undefined },
+      });
+    }
+    await removeFinalizer(
+      this.deps.client,
+      resourcePath(nc.metadata.namespace ?? 'default', nc.metadata.name),
+      nc,
+      CONTAINER_FINALIZER,
+    );
     return DONE;
   }
 
   private async announce(nc: NativeContainer, op: Operation, log: Logger): Promise<void> {
     log.info({ op: op.type, cause: op.cause }, formatOperation(op));
-    await this.deps.events.record(
-      withKind(nc),
-      'Normal',
-      op.type === 'Create' ? 'Created' : `${op.type}`,
-      formatOperation(op),
-    );
+    const reason = op.type === 'Create' ? 'Created' : op.type;
+    await this.deps.events.record(withKind(nc), 'Normal', reason, formatOperation(op));
   }
 
-  /** The container status is computed from: the newest one owned by this resource. */
-  private async current(nc: NativeContainer, desired: Desired): Promise<ObservedContainer | undefined> {
-    const observed = await observe(this.deps.backend, nc, desired.config.image);
-    return observed.owned.find((c) => c.state === 'running') ?? observed.owned[0];
+  /** The container status is computed from, when there is one. */
+  private async current(nc: NativeContainer, desired: Desired | undefined): Promise<ObservedContainer | undefined> {
+    const d = desired ?? desiredContainer(nc);
+    try {
+      const observed = await observe(this.deps.backend, nc, d.config.image);
+      return pick(observed.owned, d);
+    } catch {
+      // Reporting a problem must not fail because the backend is the problem.
+      return undefined;
+    }
   }
 
-  private async writeStatus(
-    nc: NativeContainer,
-    path: string,
-    container: ObservedContainer | undefined,
-    problem: Problem | undefined,
-  ): Promise<void> {
-    const status = computeStatus({ nc, container, now: this.deps.now(), ...(problem ? { problem } : {}) });
-    await writeStatus(this.deps.client, path, nc.status, status);
+  private async write(nc: NativeContainer, sink: StatusSink, input: Omit<StatusInput, 'nc' | 'now'>): Promise<void> {
+    await sink.write(computeStatus({ ...input, nc: { ...nc, status: sink.current }, now: this.deps.now() }));
   }
+}
+
+/** What the status remembers of earlier reconciles; see History. */
+function historyOf(nc: NativeContainer): History {
+  const ready = findCondition(nc.status?.conditions, 'Ready');
+  return {
+    ...(nc.status?.restartRequest !== undefined ? { restartRequest: nc.status.restartRequest } : {}),
+    stoppedOnRequest: ready?.reason === 'Stopped',
+  };
+}
+
+function doneRestart(desired: Desired): { restartRequest?: string } {
+  return desired.restartRequest !== undefined ? { restartRequest: desired.restartRequest } : {};
+}
+
+/** The container that stands for the resource: the one with the final name, else any. */
+function pick(owned: ObservedContainer[], desired: Desired): ObservedContainer | undefined {
+  return owned.find((c) => c.name === desired.config.name) ?? owned[0];
+}
+
+/** Work worth announcing in status before it starts: a rebuild, a pull, a create. */
+function progressOf(ops: Operation[]): Progress | undefined {
+  const rebuild = ops.find((o) => o.type === 'Create' && isRebuild(ops));
+  if (rebuild)
+    return {
+      reason: 'Rebuilding',
+      message: `Rebuilding the container: ${rebuild.cause.replace(/^rebuild: /, '')}.`,
+      state: 'Rebuilding',
+    };
+  const pull = ops.find((o) => o.type === 'Pull');
+  if (pull?.type === 'Pull') return { reason: 'ImagePulling', message: `Pulling ${pull.image}.`, state: 'Pulling' };
+  if (ops.some((o) => o.type === 'Create'))
+    return { reason: 'Creating', message: 'Creating the container.', state: 'Creating' };
+  return undefined;
 }
 
 function withKind(nc: NativeContainer): NativeContainer {
