@@ -6,6 +6,7 @@ import type { NativeContainer } from './api/native-container.ts';
 import { DockerBackend } from './backend/docker-backend.ts';
 import type { OperatorConfig } from './config.ts';
 import { NativeContainerReconciler } from './controllers/nativecontainer/reconcile.ts';
+import { enqueueMeaningful } from './controllers/changes.ts';
 import { wireReferences } from './controllers/wiring.ts';
 import { Controller } from './runtime/controller.ts';
 import { EventRecorder } from './runtime/events.ts';
@@ -32,7 +33,7 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
   const { group, version, plural } = NATIVE_CONTAINER;
   const informer = new Informer<NativeContainer>({ client, path: `/apis/${group}/${version}/${plural}`, log });
   const queue = new WorkQueue();
-  informer.onChange((key) => queue.add(key));
+  informer.onChange(enqueueMeaningful((key) => queue.add(key)));
   const events = new EventRecorder(client, 'native-container-operator', log);
   const resyncMs = config.resyncSeconds * 1000;
   const references = wireReferences({

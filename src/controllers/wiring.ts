@@ -17,6 +17,7 @@ import type { EventRecorder } from '../runtime/events.ts';
 import { Informer } from '../runtime/informer.ts';
 import type { KubeClient } from '../runtime/kube-client.ts';
 import { WorkQueue } from '../runtime/work-queue.ts';
+import { MeaningfulChanges } from './changes.ts';
 import { ContainerSecretReconciler } from './containersecret/reconcile.ts';
 import { referencedNames, type ReferenceLookup } from './nativecontainer/references.ts';
 
@@ -76,7 +77,7 @@ export function wireReferences(options: ReferenceWiringOptions): ReferenceWiring
   const requeue = new Requeue(options.nativeContainers, options.nativeContainerQueue, containerSecrets, secretQueue);
   secrets.onChange((key) => requeue.secretChanged(key));
   configMaps.onChange((key) => requeue.configMapChanged(key));
-  containerSecrets.onChange((key) => requeue.containerSecretChanged(key));
+  containerSecrets.onChange((key, obj) => requeue.containerSecretChanged(key, obj));
 
   const informers = [secrets, configMaps, containerSecrets];
   return {
@@ -99,6 +100,7 @@ class Requeue {
   private readonly ncQueue: WorkQueue;
   private readonly csecs: Informer<ContainerSecret>;
   private readonly csecQueue: WorkQueue;
+  private readonly csecChanges = new MeaningfulChanges();
 
   constructor(
     ncs: Informer<NativeContainer>,
@@ -131,8 +133,9 @@ class Requeue {
     this.enqueue(namespace, (refs) => refs.configMaps.includes(name));
   }
 
-  containerSecretChanged(key: string): void {
-    this.csecQueue.add(key);
+  /** A ContainerSecret's own status writes do not re-check it; its users hear of every change, Ready flips included. */
+  containerSecretChanged(key: string, obj: ContainerSecret | undefined): void {
+    if (this.csecChanges.changed(key, obj)) this.csecQueue.add(key);
     const { namespace, name } = splitKey(key);
     this.enqueue(namespace, (refs) => refs.containerSecrets.includes(name));
   }

@@ -192,7 +192,7 @@ describe('spec translation', () => {
   it('defaults logging to one rotated local file of 10 MB, as JD Cloud does', () => {
     expect(desiredContainer(nativeContainer()).config.log).toEqual({
       type: 'local',
-      config: { 'max-size': '10m', 'max-file': '1' },
+      config: { 'max-size': '10m', 'max-file': '1', compress: 'false' },
     });
   });
 

@@ -236,7 +236,10 @@ function healthOf(spec: NativeContainerSpec): HealthConfig | undefined {
 /** JD's default: one rotated local log of 10 MB. */
 function logOf(spec: NativeContainerSpec): LogConfig {
   const l = { driver: 'local', maxSize: '10m', maxFiles: 1, ...spec.logging };
-  return { type: l.driver, config: { 'max-size': l.maxSize, 'max-file': String(l.maxFiles) } };
+  const config: Record<string, string> = { 'max-size': l.maxSize, 'max-file': String(l.maxFiles) };
+  // The local driver compresses rotated files and refuses to start with one file and compression.
+  if (l.driver === 'local' && l.maxFiles === 1) config['compress'] = 'false';
+  return { type: l.driver, config };
 }
 
 export function configHash(fields: unknown): string {
