@@ -79,6 +79,6 @@ describe('validation', () => {
     }
     const csec = (await kubectl(['explain', 'containersecret.spec'])).stdout;
     expect(csec).toContain('passwordSecretRef');
-    expect(csec).not.toMatch(/\n  password\s+</);
+    expect(csec).not.toMatch(/\n {2}password\s+</);
   });
 });
