@@ -12,7 +12,7 @@ import { DONE, type Action, type ReconcileContext } from '../../runtime/controll
 import { TerminalError } from '../../runtime/errors.ts';
 import type { EventRecorder } from '../../runtime/events.ts';
 import { addFinalizer, hasFinalizer, removeFinalizer } from '../../runtime/finalizer.ts';
-import type { KubeClient } from '../../runtime/kube-client.ts';
+import { isNotFound, type KubeClient } from '../../runtime/kube-client.ts';
 import { desiredContainer, type Desired } from './desired.ts';
 import { execute } from './execute.ts';
 import { observe, type Observed } from './observe.ts';
@@ -159,9 +159,11 @@ export class NativeContainerReconciler {
   /** Stops and removes the container (and autoDelete volumes), then lets the resource go. Gone is success. */
   private async finalize(nc: NativeContainer, sink: StatusSink, log: Logger): Promise<Action> {
     if (!hasFinalizer(nc, CONTAINER_FINALIZER)) return DONE;
+    const path = resourcePath(nc.metadata.namespace ?? 'default', nc.metadata.name);
     const desired = desiredContainer(nc);
     const observed = await observe(this.deps.backend, nc, desired.config.image);
     const ops = plan({ desired, observed, deleting: true });
+    let current = nc;
     if (ops.length > 0) {
       const progress = {
         reason: 'Deleting',
@@ -170,18 +172,17 @@ export class NativeContainerReconciler {
       };
       await this.write(nc, sink, { container: pick(observed.owned, desired), progress });
       log.info({ plan: ops.map(formatOperation) }, 'removing container of deleted resource');
-      await execute(ops, {
-        backend: this.deps.backend,
-        desired,
-        hooks: { onStep: (op) => this.announce(nc, op, log), onPullProgress: () => undefined },
+      const hooks = { onStep: (op: Operation) => this.announce(nc, op, log), onPullProgress: () => undefined };
+      await execute(ops, { backend: this.deps.backend, desired, hooks });
+      // The status write moved resourceVersion on; the finalizer patch must carry the new one.
+      const fresh = await this.deps.client.get<NativeContainer>(path).catch((err: unknown) => {
+        if (isNotFound(err)) return undefined;
+        throw err;
       });
+      if (!fresh) return DONE;
+      current = fresh;
     }
-    await removeFinalizer(
-      this.deps.client,
-      resourcePath(nc.metadata.namespace ?? 'default', nc.metadata.name),
-      nc,
-      CONTAINER_FINALIZER,
-    );
+    await removeFinalizer(this.deps.client, path, current, CONTAINER_FINALIZER);
     return DONE;
   }
 
