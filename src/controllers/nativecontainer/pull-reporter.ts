@@ -9,7 +9,8 @@ export class PullReporter {
   private readonly now: () => Date;
   private readonly log: Logger;
   private readonly write: (message: string) => Promise<void>;
-  private last = 0;
+  // The first report is written at once.
+  private last = Number.NEGATIVE_INFINITY;
   private chain: Promise<void> = Promise.resolve();
 
   constructor(options: {
