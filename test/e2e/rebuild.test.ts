@@ -197,7 +197,8 @@ describe('rebuilds, in-place changes and requests', () => {
       metadata: { name: 'job' },
       spec: {
         image: TEST_IMAGE,
-        command: ['/bin/sh', '-c', 'echo ran >> /out/log'],
+        // It outlives the first status computation, so its exit must be noticed afterwards.
+        command: ['/bin/sh', '-c', 'echo ran >> /out/log; sleep 1'],
         restartPolicy: 'Never',
         volumes: [{ name: 'out', mountPath: '/out' }],
       },

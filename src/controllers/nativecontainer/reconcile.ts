@@ -143,9 +143,18 @@ export class NativeContainerReconciler {
     const pending = plan({ desired, observed: after, deleting: false, history }).length > 0;
     const container = pick(after.owned, desired);
     await this.write(nc, sink, { container, pending, ...doneRestart(desired) });
-    const settling =
-      container?.health === 'starting' || container?.health === 'unhealthy' || container?.state === 'restarting';
-    return { requeueAfterMs: pending || settling ? this.deps.pollAfterMs : this.deps.resyncAfterMs };
+    return { requeueAfterMs: pending || this.settling(container) ? this.deps.pollAfterMs : this.deps.resyncAfterMs };
+  }
+
+  /**
+   * Something may change soon that no event of ours announces: a healthcheck result, a crash
+   * loop, or a container just started that may exit at once (a job). Look again shortly.
+   */
+  private settling(c: ObservedContainer | undefined): boolean {
+    if (!c) return false;
+    if (c.health === 'starting' || c.health === 'unhealthy' || c.state === 'restarting') return true;
+    const age = c.startedAt ? this.deps.now().getTime() - Date.parse(c.startedAt) : Infinity;
+    return c.state === 'running' && age < 2 * this.deps.pollAfterMs;
   }
 
   /** A problem found before acting: say why on the resource and wait for a change. */
