@@ -12,7 +12,7 @@ import {
 import { DockerBackend } from '../../src/backend/docker-backend.ts';
 import type { Registry } from '../env/registry.ts';
 import { TEST_IMAGE } from '../env/test-image.ts';
-import { buildUniqueImage, forgetImages, registryWith } from './helpers.ts';
+import { buildUniqueImage, forgetImages, registryWith, forgetRegistry } from './helpers.ts';
 import { docker, env } from './support.ts';
 
 const RUN = `nco-backend-${Date.now().toString(36)}`;
@@ -57,6 +57,7 @@ describe('the Docker backend', () => {
     for (const v of (await docker().listVolumes({ filters: { label: [`nco-test/run=${RUN}`] } })).Volumes ?? []) {
       await docker().getVolume(v.Name).remove();
     }
+    await forgetRegistry(registry);
     await registry?.stop();
   });
 

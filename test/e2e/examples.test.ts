@@ -10,7 +10,7 @@ import type { NativeContainer } from '../../src/api/native-container.ts';
 import type { Registry } from '../env/registry.ts';
 import type { ProcessHandle } from '../env/processes.ts';
 import { TEST_IMAGE } from '../env/test-image.ts';
-import { condition, forgetImages, registryWith, waitForReason } from './helpers.ts';
+import { condition, forgetImages, registryWith, waitForReason, forgetRegistry } from './helpers.ts';
 import { containersOf, createNamespace, docker, EXAMPLES, getJson, kubectl, startOperator } from './support.ts';
 
 type Check = (c: Docker.ContainerInspectInfo, nc: NativeContainer) => void;
@@ -111,6 +111,7 @@ describe('the example manifests', () => {
   afterAll(async () => {
     await kubectl(['delete', 'nc', '--all', '-n', ns, '--timeout=60s'], { allowFail: true });
     await operator?.stop();
+    await forgetRegistry(registry);
     await registry?.stop();
   });
 

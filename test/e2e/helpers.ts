@@ -77,6 +77,14 @@ export async function forgetImages(refs: string[]): Promise<void> {
   for (const ref of refs) await dockerCli({ host: env().dockerHost }, ['rmi', '-f', ref]);
 }
 
+/** Drops every local image pulled from a registry, so test runs do not pile up tags. */
+export async function forgetRegistry(registry: { host: string } | undefined): Promise<void> {
+  if (!registry) return;
+  const images = await docker().listImages();
+  const refs = images.flatMap((i) => i.RepoTags ?? []).filter((t) => t.startsWith(`${registry.host}/`));
+  await forgetImages(refs);
+}
+
 interface WithConditions {
   metadata: { generation?: number };
   status?: { observedGeneration?: number; conditions?: Condition[] };

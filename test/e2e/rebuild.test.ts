@@ -19,6 +19,7 @@ import {
   TEST_IMAGE_2,
   waitFor,
   waitForReason,
+  forgetRegistry,
 } from './helpers.ts';
 import { containersOf, createNamespace, docker, kubectl, startOperator } from './support.ts';
 
@@ -61,6 +62,7 @@ describe('rebuilds, in-place changes and requests', () => {
   afterAll(async () => {
     await kubectl(['delete', 'nc', '--all', '-n', ns, '--timeout=60s'], { allowFail: true });
     await operator?.stop();
+    await forgetRegistry(registry);
     await registry?.stop();
     console.info(`rebuild timings (ms): ${JSON.stringify(timings)}`);
   });
@@ -179,6 +181,24 @@ describe('rebuilds, in-place changes and requests', () => {
       operator,
     );
     expect((await inspect('limits')).State.StartedAt).toBe(restarted.State.StartedAt);
+  });
+
+  it('says InvalidSpec when Docker refuses the container, creates nothing, and recovers on a fix', async () => {
+    // The API server cannot know the host's CPUs; Docker refuses more than it has.
+    await kubectlApply(ns, sleeper('greedy', { resources: { cpu: '512' } }));
+    const refused = await waitForReason<NativeContainer>(nc('greedy'), 'Ready', 'InvalidSpec', operator);
+    expect(condition(refused, 'Ready')?.message).toContain('Range of CPUs');
+    expect(condition(refused, 'Stalled')?.status).toBe('True');
+    expect(await containersOf(ns, 'greedy')).toEqual([]);
+    await patchSpec(ns, 'nc/greedy', { resources: { cpu: '1' } });
+    await waitForReason<NativeContainer>(nc('greedy'), 'Ready', 'Running', operator);
+
+    // In place too: the refused update leaves the running container as it was.
+    const before = await inspect('greedy');
+    await patchSpec(ns, 'nc/greedy', { resources: { cpu: '512' } });
+    await waitForReason<NativeContainer>(nc('greedy'), 'Ready', 'InvalidSpec', operator);
+    const after = await inspect('greedy');
+    expect([after.Id, after.State.Running, after.HostConfig.NanoCpus]).toEqual([before.Id, true, 1e9]);
   });
 
   it('pauses and unpauses the container', async () => {

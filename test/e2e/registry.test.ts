@@ -8,7 +8,15 @@ import type { NativeContainer } from '../../src/api/native-container.ts';
 import type { Registry } from '../env/registry.ts';
 import type { ProcessHandle } from '../env/processes.ts';
 import { TEST_IMAGE } from '../env/test-image.ts';
-import { condition, forgetImages, kubectlApply, registryWith, waitFor, waitForReason } from './helpers.ts';
+import {
+  condition,
+  forgetImages,
+  kubectlApply,
+  registryWith,
+  waitFor,
+  waitForReason,
+  forgetRegistry,
+} from './helpers.ts';
 import { containersOf, createNamespace, getJson, kubectl, startOperator } from './support.ts';
 
 const REPOS = ['right', 'wrong', 'dockercfg', 'missing', 'nosecret', 'other'];
@@ -52,6 +60,7 @@ describe('private registries and ContainerSecrets', () => {
   afterAll(async () => {
     await kubectl(['delete', 'nc', '--all', '-n', ns, '--timeout=60s'], { allowFail: true });
     await operator?.stop();
+    await forgetRegistry(registry);
     await registry?.stop();
   });
 
