@@ -43,7 +43,13 @@ async function main(): Promise<void> {
     args: [join(ROOT, 'src/main.ts')],
     cwd: ROOT,
     logFile,
-    env: { ...process.env, KUBECONFIG: cp.kubeconfigPath, DOCKER_HOST: docker.host, NCO_NETWORK_MODE: 'none' },
+    env: {
+      ...process.env,
+      KUBECONFIG: cp.kubeconfigPath,
+      DOCKER_HOST: docker.host,
+      NCO_NETWORK_MODE: 'none',
+      NCO_BIND_ADDRESS: '127.0.0.1',
+    },
   });
   say(`operator started (pid ${operator.pid}), logs in ${logFile}`);
   await kubectl(cp, ['apply', '-f', EXAMPLES]);

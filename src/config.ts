@@ -1,4 +1,5 @@
 // Operator configuration from the environment, checked once at start-up.
+import { hostname } from 'node:os';
 
 export interface OperatorConfig {
   /** Path of a kubeconfig; undefined means in-cluster, then $KUBECONFIG, then ~/.kube/config. */
@@ -10,6 +11,14 @@ export interface OperatorConfig {
   logLevel: string;
   resyncSeconds: number;
   shutdownTimeoutSeconds: number;
+  /** Namespaces to watch; empty means all. */
+  watchNamespaces: string[];
+  leaderElection: { enabled: boolean; namespace: string; name: string; identity: string };
+  bindAddress: string;
+  healthPort: number;
+  metricsPort: number;
+  /** A watch with no event or bookmark for this long is restarted. */
+  watchIdleSeconds: number;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): OperatorConfig {
@@ -17,17 +26,40 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): OperatorCon
     ...(env['KUBECONFIG'] ? { kubeconfig: env['KUBECONFIG'] } : {}),
     ...(env['DOCKER_HOST'] ? { dockerHost: env['DOCKER_HOST'] } : {}),
     ...(env['NCO_NETWORK_MODE'] ? { networkMode: env['NCO_NETWORK_MODE'] } : {}),
-    workers: positiveInt(env, 'NCO_WORKERS', 2),
+    workers: int(env, 'NCO_WORKERS', 2, 1),
     logLevel: env['LOG_LEVEL'] ?? 'info',
-    resyncSeconds: positiveInt(env, 'NCO_RESYNC_SECONDS', 300),
-    shutdownTimeoutSeconds: positiveInt(env, 'NCO_SHUTDOWN_TIMEOUT_SECONDS', 30),
+    resyncSeconds: int(env, 'NCO_RESYNC_SECONDS', 300, 1),
+    shutdownTimeoutSeconds: int(env, 'NCO_SHUTDOWN_TIMEOUT_SECONDS', 30, 1),
+    watchNamespaces: (env['NCO_WATCH_NAMESPACES'] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    leaderElection: {
+      enabled: bool(env, 'NCO_LEADER_ELECT', false),
+      namespace: env['NCO_LEADER_ELECTION_NAMESPACE'] || env['POD_NAMESPACE'] || 'default',
+      name: env['NCO_LEADER_ELECTION_ID'] || 'native-container-operator',
+      identity: env['POD_NAME'] || `${hostname()}_${process.pid}`,
+    },
+    bindAddress: env['NCO_BIND_ADDRESS'] || '0.0.0.0',
+    healthPort: int(env, 'NCO_HEALTH_PORT', 8081, 0),
+    metricsPort: int(env, 'NCO_METRICS_PORT', 8080, 0),
+    watchIdleSeconds: int(env, 'NCO_WATCH_IDLE_SECONDS', 150, 1),
   };
 }
 
-function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < min)
+    throw new Error(`${name} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
   return n;
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new Error(`${name} must be true or false, got ${JSON.stringify(env[name])}`);
 }

@@ -6,8 +6,15 @@ import { createLogger } from './runtime/logger.ts';
 const config = configFromEnv();
 const log = createLogger(config.logLevel);
 
+// Losing the lease means another replica may already act: stop at once, as controller-runtime
+// does, and let the supervisor (Deployment, systemd) start a fresh follower.
+function fatal(why: string): never {
+  log.fatal({ why }, 'exiting');
+  process.exit(1);
+}
+
 try {
-  const operator = await startOperator(config, log);
+  const operator = await startOperator(config, log, fatal);
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) return;
@@ -24,6 +31,5 @@ try {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 } catch (err) {
-  log.fatal({ err: err instanceof Error ? err.message : String(err) }, 'could not start');
-  process.exit(1);
+  fatal(`could not start: ${err instanceof Error ? err.message : String(err)}`);
 }

@@ -118,6 +118,13 @@ export interface RegistryAuth {
   serveraddress: string;
 }
 
+/** A container event; attributes include the container's labels. */
+export interface ContainerEvent {
+  action: string;
+  id: string;
+  attributes: Record<string, string>;
+}
+
 export interface ContainerBackend {
   /** Answers when the backend is reachable. */
   ping(): Promise<void>;
@@ -147,6 +154,16 @@ export interface ContainerBackend {
   createVolume(name: string, labels: Record<string, string>): Promise<void>;
   /** Removes a named volume; one already gone is not an error. */
   removeVolume(name: string): Promise<void>;
+  /**
+   * Streams events of containers carrying all the labels; resolves when the stream ends or the
+   * signal aborts, rejects when it fails. `connected` is called once the stream is open.
+   */
+  events(
+    labels: Record<string, string>,
+    onEvent: (e: ContainerEvent) => void,
+    signal: AbortSignal,
+    connected: () => void,
+  ): Promise<void>;
 }
 
 /** The backend refused because the object is not there (404). */
@@ -194,5 +211,16 @@ export class RegistryAuthError extends Error {
     super(message);
     this.name = 'RegistryAuthError';
     this.kind = kind;
+  }
+}
+
+/**
+ * Docker knows the container as stopped but containerd still holds a task for it: what a start
+ * racing a Docker shutdown leaves behind. Starting can never succeed; a new container can.
+ */
+export class StaleTaskError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StaleTaskError';
   }
 }

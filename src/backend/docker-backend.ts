@@ -1,13 +1,16 @@
 // ContainerBackend on the Docker Engine API through dockerode.
 import Docker from 'dockerode';
+import { streamContainerEvents } from './docker-events.ts';
 import {
   ConflictError,
   ImagePullError,
   InvalidConfigError,
   NotFoundError,
   RegistryAuthError,
+  StaleTaskError,
   type ContainerBackend,
   type ContainerConfig,
+  type ContainerEvent,
   type ContainerRunState,
   type ContainerUpdate,
   type ObservedContainer,
@@ -193,6 +196,15 @@ export class DockerBackend implements ContainerBackend {
     await this.ignoring(404, () => this.docker.getVolume(name).remove());
   }
 
+  async events(
+    labels: Record<string, string>,
+    onEvent: (e: ContainerEvent) => void,
+    signal: AbortSignal,
+    connected: () => void,
+  ): Promise<void> {
+    await streamContainerEvents(this.docker, labels, onEvent, signal, connected);
+  }
+
   /** Runs op; a given status ("already started", "already gone") counts as success. */
   private async ignoring(status: number | undefined, op: () => Promise<unknown>): Promise<void> {
     try {
@@ -369,11 +381,15 @@ function messageOf(err: unknown): string {
   return raw.replace(/^\(HTTP code \d+\) [^-]*- /, '').trim();
 }
 
+// What containerd says when a task or its state directory outlived the container's last run.
+const STALE_TASK = /task [0-9a-f]{64}: already exists|failed to start shim: mkdir \S+\/[0-9a-f]{64}: file exists/;
+
 function translate(err: unknown): Error {
   const message = messageOf(err);
   const status = statusOf(err);
   if (status === 404) return new NotFoundError(message);
   if (status === 409) return new ConflictError(message);
+  if (STALE_TASK.test(message)) return new StaleTaskError(message);
   if (status === 400) return new InvalidConfigError(message);
   return err instanceof Error ? err : new Error(message);
 }

@@ -3,18 +3,18 @@
 // requeueing of every resource that refers to an object when that object changes, so that
 // fixing a Secret brings a container up without touching the NativeContainer.
 //
-// Caveat: the Secret informer caches every Secret the operator may read, as controller-runtime's
-// default cache does; its values are used for pulls and env and never logged.
+// Caveat: the Secret informer caches every Secret of the watched namespaces, as
+// controller-runtime's default cache does; its values are used for pulls and env, never logged.
 import type { Logger } from 'pino';
 import type { ContainerSecret } from '../api/container-secret.ts';
 import type { ConfigMap, Secret } from '../api/core.ts';
-import { collectionPath, CONTAINER_SECRET } from '../api/group.ts';
+import { CONTAINER_SECRET } from '../api/group.ts';
 import type { NativeContainer } from '../api/native-container.ts';
 import { objectKey, splitKey } from '../api/object.ts';
 import type { ContainerBackend } from '../backend/container-backend.ts';
 import { Controller } from '../runtime/controller.ts';
 import type { EventRecorder } from '../runtime/events.ts';
-import { Informer } from '../runtime/informer.ts';
+import { InformerGroup } from '../runtime/informer-group.ts';
 import type { KubeClient } from '../runtime/kube-client.ts';
 import { WorkQueue } from '../runtime/work-queue.ts';
 import { MeaningfulChanges } from './changes.ts';
@@ -26,8 +26,11 @@ export interface ReferenceWiringOptions {
   backend: ContainerBackend;
   events: EventRecorder;
   log: Logger;
-  /** The NativeContainer informer and queue, to requeue resources whose references changed. */
-  nativeContainers: Informer<NativeContainer>;
+  /** Watched namespaces, as for NativeContainers; empty means all. */
+  namespaces: readonly string[];
+  idleTimeoutMs?: number;
+  /** The NativeContainer cache and queue, to requeue resources whose references changed. */
+  nativeContainers: { list(): NativeContainer[] };
   nativeContainerQueue: WorkQueue;
   workers: number;
   resyncMs: number;
@@ -35,20 +38,36 @@ export interface ReferenceWiringOptions {
 
 export interface ReferenceWiring {
   refs: ReferenceLookup;
-  /** Starts the informers, waits until their caches are filled, then starts the ContainerSecret controller. */
-  start(): Promise<void>;
+  /** Starts the informers (every replica keeps its caches warm). */
+  start(): void;
+  waitForSync(): Promise<void>;
+  hasSynced(): boolean;
+  /** Starts the ContainerSecret controller; only the leader writes status. */
+  startController(): void;
   stop(timeoutMs: number): Promise<void>;
 }
 
 export function wireReferences(options: ReferenceWiringOptions): ReferenceWiring {
-  const { client, log } = options;
-  const secrets = new Informer<Secret>({ client, path: '/api/v1/secrets', log });
-  const configMaps = new Informer<ConfigMap>({ client, path: '/api/v1/configmaps', log });
-  const containerSecrets = new Informer<ContainerSecret>({ client, path: collectionPath(CONTAINER_SECRET), log });
+  const { client, log, namespaces } = options;
+  const group = <T extends { metadata: { name: string } }>(apiPrefix: string, plural: string): InformerGroup<T> =>
+    new InformerGroup<T>({
+      client,
+      apiPrefix,
+      plural,
+      namespaces,
+      log,
+      ...(options.idleTimeoutMs ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
+    });
+  const secrets = group<Secret>('/api/v1', 'secrets');
+  const configMaps = group<ConfigMap>('/api/v1', 'configmaps');
+  const containerSecrets = group<ContainerSecret>(
+    `/apis/${CONTAINER_SECRET.group}/${CONTAINER_SECRET.version}`,
+    CONTAINER_SECRET.plural,
+  );
   const get =
-    <T>(informer: Informer<T & { metadata: { name: string } }>) =>
+    <T extends { metadata: { name: string } }>(informers: InformerGroup<T>) =>
     (namespace: string, name: string) =>
-      informer.get(`${namespace}/${name}`);
+      informers.get(`${namespace}/${name}`);
   const refs: ReferenceLookup = {
     secret: get(secrets),
     configMap: get(configMaps),
@@ -80,15 +99,20 @@ export function wireReferences(options: ReferenceWiringOptions): ReferenceWiring
   containerSecrets.onChange((key, obj) => requeue.containerSecretChanged(key, obj));
 
   const informers = [secrets, configMaps, containerSecrets];
+  let started = false;
   return {
     refs,
-    async start() {
-      for (const informer of informers) informer.start();
+    start: () => informers.forEach((i) => i.start()),
+    waitForSync: async () => {
       await Promise.all(informers.map((i) => i.waitForSync()));
+    },
+    hasSynced: () => informers.every((i) => i.hasSynced()),
+    startController: () => {
+      started = true;
       controller.start();
     },
     async stop(timeoutMs) {
-      await controller.stop(timeoutMs);
+      if (started) await controller.stop(timeoutMs);
       await Promise.all(informers.map((i) => i.stop()));
     },
   };
@@ -96,16 +120,16 @@ export function wireReferences(options: ReferenceWiringOptions): ReferenceWiring
 
 /** Who refers to what, computed from the caches when something changes (no index to keep in step). */
 class Requeue {
-  private readonly ncs: Informer<NativeContainer>;
+  private readonly ncs: { list(): NativeContainer[] };
   private readonly ncQueue: WorkQueue;
-  private readonly csecs: Informer<ContainerSecret>;
+  private readonly csecs: { list(): ContainerSecret[] };
   private readonly csecQueue: WorkQueue;
   private readonly csecChanges = new MeaningfulChanges();
 
   constructor(
-    ncs: Informer<NativeContainer>,
+    ncs: { list(): NativeContainer[] },
     ncQueue: WorkQueue,
-    csecs: Informer<ContainerSecret>,
+    csecs: { list(): ContainerSecret[] },
     csecQueue: WorkQueue,
   ) {
     this.ncs = ncs;

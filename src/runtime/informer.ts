@@ -22,6 +22,14 @@ export interface InformerOptions {
   backoff?: BackoffOptions;
   /** Injected so tests can make waits instant. */
   delay?: (ms: number, signal: AbortSignal) => Promise<void>;
+  hooks?: InformerHooks;
+}
+
+export type WatchRestartReason = 'idle' | 'gone' | 'error' | 'closed';
+
+export interface InformerHooks {
+  onList?: () => void;
+  onWatchRestart?: (reason: WatchRestartReason) => void;
 }
 
 export type ChangeHandler<T> = (key: string, obj: T | undefined) => void;
@@ -37,7 +45,7 @@ export class Informer<T extends KubeObject> {
   private readonly cache = new Map<string, T>();
   private readonly handlers: ChangeHandler<T>[] = [];
   private readonly abort = new AbortController();
-  private readonly options: Required<InformerOptions>;
+  private readonly options: Required<Omit<InformerOptions, 'hooks'>> & Pick<InformerOptions, 'hooks'>;
   private resourceVersion = '';
   private synced = false;
   private running: Promise<void> | undefined;
@@ -97,6 +105,7 @@ export class Informer<T extends KubeObject> {
         needList = false;
         await this.watchOnce();
         failures = 0;
+        this.options.hooks?.onWatchRestart?.('closed');
       } catch (err) {
         if (signal.aborted) break;
         needList ||= err instanceof GoneError;
@@ -108,6 +117,9 @@ export class Informer<T extends KubeObject> {
   }
 
   private noteFailure(err: unknown, failures: number): void {
+    const reason: WatchRestartReason =
+      err instanceof GoneError ? 'gone' : err instanceof Error && err.name === 'WatchIdleError' ? 'idle' : 'error';
+    this.options.hooks?.onWatchRestart?.(reason);
     if (err instanceof GoneError) {
       this.stats.gone += 1;
       this.options.log.info({ path: this.options.path }, 'watch resourceVersion too old (410); relisting');
@@ -123,6 +135,7 @@ export class Informer<T extends KubeObject> {
   private async relist(): Promise<void> {
     const list = await this.options.client.get<ListResponse<T>>(this.options.path, { signal: this.abort.signal });
     this.stats.lists += 1;
+    this.options.hooks?.onList?.();
     const seen = new Set<string>();
     for (const item of list.items) {
       const key = objectKey(item);

@@ -146,6 +146,8 @@ export class KubeClient {
         }
       });
       lines.on('close', () => finish());
+      // readline re-emits errors of its input (Node >= 25): unhandled, they would crash the process.
+      lines.on('error', (err) => finish(err));
       res.on('error', (err) => finish(err));
       res.on('aborted', () => finish(new Error('watch stream aborted by the server')));
       options.signal.addEventListener('abort', () => finish(), { once: true });

@@ -5,13 +5,19 @@
 // done(). addAfter keeps the earliest of several delays. Per-key failures back off
 // exponentially until forget() is called.
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
+import { TokenBucket, type TokenBucketOptions } from './token-bucket.ts';
 
 export interface WorkQueueOptions {
   backoff?: BackoffOptions;
+  /** Overall limit of rate-limited adds across all keys. */
+  bucket?: TokenBucketOptions;
   now?: () => number;
   /** Called when a key is taken: how long it waited, for the queue-duration metric. */
   onTake?: (key: string, waitedMs: number) => void;
   onAdd?: (key: string) => void;
+  onRetry?: (key: string) => void;
+  /** Called whenever the number of waiting keys changes, for the depth gauge. */
+  onDepth?: (depth: number) => void;
 }
 
 export class WorkQueue {
@@ -24,10 +30,12 @@ export class WorkQueue {
   private readonly failures = new Map<string, number>();
   private readonly takers: ((key: string | undefined) => void)[] = [];
   private readonly options: Required<Pick<WorkQueueOptions, 'backoff' | 'now'>> & WorkQueueOptions;
+  private readonly bucket: TokenBucket;
   private shuttingDown = false;
 
   constructor(options: WorkQueueOptions = {}) {
     this.options = { backoff: { baseMs: 100, maxMs: 300_000, jitter: 0.2 }, now: Date.now, ...options };
+    this.bucket = new TokenBucket({ ratePerSecond: 10, burst: 100, now: this.options.now, ...options.bucket });
   }
 
   get length(): number {
@@ -47,6 +55,7 @@ export class WorkQueue {
     const taker = this.takers.shift();
     if (taker) this.hand(key, taker);
     else this.queue.push(key);
+    this.options.onDepth?.(this.queue.length);
   }
 
   /** Adds the key after ms; of several pending delays for one key the earliest wins. */
@@ -65,11 +74,12 @@ export class WorkQueue {
     this.timers.set(key, { at, timer });
   }
 
-  /** Adds the key after its next backoff delay; returns that delay. */
+  /** Adds the key after the longer of its next backoff delay and the overall limit; returns that delay. */
   addRateLimited(key: string): number {
     const attempt = this.failures.get(key) ?? 0;
     this.failures.set(key, attempt + 1);
-    const ms = backoffDelay(attempt, this.options.backoff);
+    this.options.onRetry?.(key);
+    const ms = Math.max(backoffDelay(attempt, this.options.backoff), this.bucket.reserve());
     this.addAfter(key, ms);
     return ms;
   }
@@ -87,7 +97,10 @@ export class WorkQueue {
   async take(): Promise<string | undefined> {
     if (this.shuttingDown) return undefined;
     const key = this.queue.shift();
-    if (key !== undefined) return this.claim(key);
+    if (key !== undefined) {
+      this.options.onDepth?.(this.queue.length);
+      return this.claim(key);
+    }
     return new Promise((resolve) => this.takers.push(resolve));
   }
 

@@ -10,7 +10,7 @@ import { LABELS } from '../../src/backend/labels.ts';
 import { kubectl as runKubectl, type KubectlOptions } from '../env/kubectl.ts';
 import type { ExecResult } from '../env/exec.ts';
 import { runDir } from '../env/paths.ts';
-import { startProcess, waitFor, type ProcessHandle } from '../env/processes.ts';
+import { freePort, startProcess, waitFor, type ProcessHandle } from '../env/processes.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const EXAMPLES = join(ROOT, 'manifests/examples');
@@ -43,6 +43,10 @@ export function startOperator(name: string, extraEnv: Record<string, string> = {
       DOCKER_HOST: env().dockerHost,
       NCO_NETWORK_MODE: 'none',
       LOG_LEVEL: 'debug',
+      // Many operators run side by side in tests: loopback only, ports picked by the kernel.
+      NCO_BIND_ADDRESS: '127.0.0.1',
+      NCO_HEALTH_PORT: '0',
+      NCO_METRICS_PORT: '0',
       ...extraEnv,
     },
   });
@@ -63,10 +67,47 @@ export async function containersOf(namespace: string, name: string): Promise<Doc
   });
 }
 
-export async function eventually(what: string, check: () => Promise<boolean>, operator?: ProcessHandle): Promise<void> {
-  await waitFor(what, check, { timeoutMs: 90_000, intervalMs: 200, ...(operator ? { process: operator } : {}) });
+export async function eventually(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  operator?: ProcessHandle,
+): Promise<void> {
+  await waitFor(what, () => Promise.resolve(check()), {
+    timeoutMs: 90_000,
+    intervalMs: 200,
+    ...(operator ? { process: operator } : {}),
+  });
 }
 
 export async function getJson<T>(args: string[]): Promise<T> {
   return JSON.parse((await kubectl([...args, '-o', 'json'])).stdout) as T;
+}
+
+export interface OperatorWithEndpoints {
+  handle: ProcessHandle;
+  healthUrl: string;
+  metricsUrl: string;
+}
+
+/** Like startOperator, on known free ports, for tests that read /metrics, /healthz and /readyz. */
+export async function startOperatorWithEndpoints(
+  name: string,
+  extraEnv: Record<string, string> = {},
+): Promise<OperatorWithEndpoints> {
+  const [health, metrics] = [await freePort(), await freePort()];
+  const handle = startOperator(name, {
+    NCO_HEALTH_PORT: String(health),
+    NCO_METRICS_PORT: String(metrics),
+    ...extraEnv,
+  });
+  return { handle, healthUrl: `http://127.0.0.1:${health}`, metricsUrl: `http://127.0.0.1:${metrics}` };
+}
+
+/** The value of one sample of a Prometheus text exposition, or 0 when absent. */
+export function sample(text: string, name: string, labels: Record<string, string> = {}): number {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) return Number(line.split(' ').pop());
+  }
+  return 0;
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { httpRequest } from './http-request.ts';
 import { stateDir } from './paths.ts';
@@ -15,6 +15,8 @@ export interface DockerEnv {
   dockerd?: ProcessHandle;
   stop(): Promise<void>;
   restart(): Promise<void>;
+  /** SIGKILLs dockerd and its containerd, as a crash would, leaving the shims; then starts it again. */
+  crashAndRestart(): Promise<void>;
 }
 
 const READY_TIMEOUT_MS = 120_000;
@@ -24,14 +26,26 @@ export function dockerDir(): string {
   return join(stateDir(), 'docker');
 }
 
+export interface EnsureDockerOptions {
+  /** A daemon of its own in this directory (fault tests that restart it); ignores $NCO_DOCKER_HOST. */
+  dir?: string;
+}
+
 /** A Docker daemon to test against: $NCO_DOCKER_HOST, a running private one, or a new private one. */
-export async function ensureDocker(): Promise<DockerEnv> {
-  const external = process.env['NCO_DOCKER_HOST'];
+export async function ensureDocker(opts: EnsureDockerOptions = {}): Promise<DockerEnv> {
+  const external = opts.dir === undefined ? process.env['NCO_DOCKER_HOST'] : undefined;
   if (external !== undefined && external !== '') {
     const socketPath = external.startsWith('unix://') ? external.slice('unix://'.length) : '';
-    return { host: external, socketPath, started: false, stop: async () => {}, restart: notOurs };
+    return {
+      host: external,
+      socketPath,
+      started: false,
+      stop: async () => {},
+      restart: notOurs,
+      crashAndRestart: notOurs,
+    };
   }
-  const dir = dockerDir();
+  const dir = opts.dir ?? dockerDir();
   mkdirSync(dir, { recursive: true });
   const socketPath = join(dir, 'docker.sock');
   const host = `unix://${socketPath}`;
@@ -44,14 +58,14 @@ export async function ensureDocker(): Promise<DockerEnv> {
     rmSync(pidFile, { force: true });
     await stopOrphanedContainerd(dir);
   } else if (await ping(socketPath)) {
-    return { host, socketPath, started: false, stop: async () => {}, restart: notOurs };
+    return { host, socketPath, started: false, stop: async () => {}, restart: notOurs, crashAndRestart: notOurs };
   } else {
     // Another test process is still starting it; wait instead of racing a second daemon.
     await waitFor(`dockerd pid ${livePid} (started elsewhere)`, () => ping(socketPath), {
       timeoutMs: READY_TIMEOUT_MS,
       logFile,
     });
-    return { host, socketPath, started: false, stop: async () => {}, restart: notOurs };
+    return { host, socketPath, started: false, stop: async () => {}, restart: notOurs, crashAndRestart: notOurs };
   }
 
   const env: DockerEnv = {
@@ -62,9 +76,19 @@ export async function ensureDocker(): Promise<DockerEnv> {
     async stop() {
       await env.dockerd?.stop();
       await stopOrphanedContainerd(dir);
+      await stopLeakedShims(dir);
     },
     async restart() {
       await env.stop();
+      env.dockerd = await startDockerd(dir, socketPath, logFile, pidFile);
+    },
+    async crashAndRestart() {
+      const containerd = readPid(join(dir, 'exec', 'containerd', 'containerd.pid'));
+      if (env.dockerd) process.kill(env.dockerd.pid, 'SIGKILL');
+      if (containerd !== undefined && cmdline(containerd).includes('containerd')) process.kill(containerd, 'SIGKILL');
+      await env.dockerd?.exited;
+      rmSync(pidFile, { force: true });
+      await stopOrphanedContainerd(dir);
       env.dockerd = await startDockerd(dir, socketPath, logFile, pidFile);
     },
   };
@@ -143,6 +167,32 @@ async function stopOrphanedContainerd(dir: string): Promise<void> {
   if (pid === undefined) return;
   if (cmdline(pid).includes('containerd')) await terminatePid(pid);
   rmSync(pidFile, { force: true });
+}
+
+/**
+ * containerd shims outlive their daemon by design. After our daemon has stopped, a shim still
+ * serving its exec root (a task a start leaked while the daemon shut down) is ours to end,
+ * with the container process it holds.
+ */
+async function stopLeakedShims(dir: string): Promise<void> {
+  const marker = `-address ${join(dir, 'exec')}/`;
+  const pids = readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .map(Number);
+  for (const shim of pids.filter((pid) => cmdline(pid).includes('containerd-shim') && cmdline(pid).includes(marker))) {
+    for (const child of pids.filter((pid) => parentOf(pid) === shim)) await terminatePid(child, 2000);
+    await terminatePid(shim, 2000);
+  }
+}
+
+function parentOf(pid: number): number | undefined {
+  try {
+    // The command name in field 2 may hold spaces; fields after its closing parenthesis are fixed.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
 }
 
 function readPid(file: string): number | undefined {

@@ -59,3 +59,20 @@ describe('backoff', () => {
     expect(backoffDelay(0, options, () => 1)).toBe(1200);
   });
 });
+
+describe('the overall retry limit', () => {
+  it('lets a burst through and then spaces retries at the bucket rate', () => {
+    let now = 0;
+    const q = new WorkQueue({
+      backoff: { baseMs: 1, maxMs: 1, jitter: 0 },
+      bucket: { ratePerSecond: 10, burst: 2 },
+      now: () => now,
+    });
+    expect([q.addRateLimited('a'), q.addRateLimited('b'), q.addRateLimited('c'), q.addRateLimited('d')]).toEqual([
+      1, 1, 100, 200,
+    ]);
+    now = 10_000;
+    expect(q.addRateLimited('e')).toBe(1);
+    q.shutDown();
+  });
+});

@@ -7,7 +7,12 @@ import { CONTAINER_FINALIZER, NATIVE_CONTAINER, objectPath } from '../../api/gro
 import type { NativeContainer } from '../../api/native-container.ts';
 import { splitKey } from '../../api/object.ts';
 import { validateNativeContainer } from '../../api/validate.ts';
-import type { ContainerBackend, ObservedContainer, RegistryAuth } from '../../backend/container-backend.ts';
+import {
+  StaleTaskError,
+  type ContainerBackend,
+  type ObservedContainer,
+  type RegistryAuth,
+} from '../../backend/container-backend.ts';
 import { DONE, type Action, type ReconcileContext } from '../../runtime/controller.ts';
 import { TerminalError } from '../../runtime/errors.ts';
 import type { EventRecorder } from '../../runtime/events.ts';
@@ -38,6 +43,8 @@ export interface NativeContainerReconcilerDeps {
   pollAfterMs?: number;
   /** At most one status write of pull progress per this interval. */
   progressIntervalMs?: number;
+  /** Called when the reconcile acts on a resource that was Ready for its current generation: drift. */
+  onDrift?: (cause: string) => void;
 }
 
 export function resourcePath(namespace: string, name: string): string {
@@ -53,6 +60,7 @@ export class NativeContainerReconciler {
       resyncAfterMs: 300_000,
       pollAfterMs: 5_000,
       progressIntervalMs: 2_000,
+      onDrift: () => undefined,
       ...deps,
     };
   }
@@ -94,9 +102,11 @@ export class NativeContainerReconciler {
       observed = await observe(this.deps.backend, nc, desired.config.image);
       ops = plan({ desired, observed, deleting: false, history: historyOf(nc) });
       if (ops.length === 0) return;
+      if (wasConverged(nc)) this.deps.onDrift(ops[0]!.cause);
       log.info({ plan: ops.map(formatOperation) }, 'executing plan');
       await this.run(nc, desired, ops, { auth, sink, log, before: pick(observed.owned, desired) });
     } catch (err) {
+      if (err instanceof StaleTaskError) await this.removeStale(nc, observed?.owned ?? [], log, err);
       const problem = problemOf(err, { rebuilding: isRebuild(ops), hasSecretRef: nc.spec.secretRef !== undefined });
       log.warn({ reason: problem.reason, err: problem.message }, 'reconcile failed');
       await this.deps.events.record(withKind(nc), 'Warning', problem.reason, problem.message);
@@ -133,6 +143,23 @@ export class NativeContainerReconciler {
       });
     } finally {
       await pulls.flush();
+    }
+  }
+
+  /**
+   * A container whose runtime task outlived a Docker restart can never start again. Removing it
+   * (volumes stay) lets the retry, which the error still causes, create it anew under the same name.
+   */
+  private async removeStale(nc: NativeContainer, owned: ObservedContainer[], log: Logger, err: Error): Promise<void> {
+    for (const c of owned) {
+      log.warn({ container: c.id.slice(0, 12), err: err.message }, 'container has a stale runtime task; recreating it');
+      await this.deps.events.record(
+        withKind(nc),
+        'Warning',
+        'Recreate',
+        `Remove ${c.id.slice(0, 12)} (stale runtime task after a Docker restart)`,
+      );
+      await this.deps.backend.remove(c.id);
     }
   }
 
@@ -216,6 +243,32 @@ export class NativeContainerReconciler {
   private async write(nc: NativeContainer, sink: StatusSink, input: Omit<StatusInput, 'nc' | 'now'>): Promise<void> {
     await sink.write(computeStatus({ ...input, nc: { ...nc, status: sink.current }, now: this.deps.now() }));
   }
+}
+
+/** Ready reasons that stand for the operator's own work under way or a failure of it, not for drift. */
+const WORK_REASONS = new Set([
+  'Creating',
+  'ImagePulling',
+  'Rebuilding',
+  'Deleting',
+  'Reconciling',
+  'ImagePullFailed',
+  'ImageNotFound',
+  'RegistryAuthFailed',
+  'SecretNotFound',
+  'ConfigMapNotFound',
+  'InvalidSpec',
+  'BackendError',
+]);
+
+/**
+ * The current generation was already carried out, and Ready shows what was observed of the
+ * container (Running, or Exited after someone stopped it), not our own work or its failure:
+ * any work now is repair of drift, not a spec change or a retry.
+ */
+function wasConverged(nc: NativeContainer): boolean {
+  const ready = nc.status?.conditions?.find((c) => c.type === 'Ready');
+  return nc.status?.observedGeneration === nc.metadata.generation && !!ready && !WORK_REASONS.has(ready.reason);
 }
 
 /** What the status remembers of earlier reconciles; see History. */

@@ -1,0 +1,26 @@
+// Wraps a backend so every call reports its name and outcome (for the Docker operations metric),
+// without the backend knowing about metrics.
+import type { ContainerBackend } from './container-backend.ts';
+
+export type OperationHook = (operation: string, result: 'success' | 'error') => void;
+
+const STREAMS = new Set(['events']);
+
+export function withOperationHook(backend: ContainerBackend, hook: OperationHook): ContainerBackend {
+  return new Proxy(backend, {
+    get(target, prop, receiver): unknown {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function' || typeof prop !== 'string' || STREAMS.has(prop)) return value;
+      return async (...args: unknown[]): Promise<unknown> => {
+        try {
+          const result: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          hook(prop, 'success');
+          return result;
+        } catch (err) {
+          hook(prop, 'error');
+          throw err;
+        }
+      };
+    },
+  });
+}
