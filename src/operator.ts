@@ -4,7 +4,8 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { NATIVE_CONTAINER } from './api/group.ts';
 import type { NativeContainer } from './api/native-container.ts';
-import { DockerBackend } from './backend/docker-backend.ts';
+import type { ContainerBackend } from './backend/container-backend.ts';
+import { DockerBackend, isTrustFailure } from './backend/docker-backend.ts';
 import { withOperationHook } from './backend/operation-hook.ts';
 import type { OperatorConfig } from './config.ts';
 import { watchDockerEvents } from './controllers/nativecontainer/docker-source.ts';
@@ -45,6 +46,7 @@ export async function startOperator(
     }),
     (operation, result) => metrics.dockerOperations.inc({ operation, result }),
   );
+  await refuseUntrustedDocker(backend, log);
   const { group, version, plural } = NATIVE_CONTAINER;
   const resources = new InformerGroup<NativeContainer>({
     client,
@@ -158,6 +160,20 @@ export async function startOperator(
       await leading.catch(() => undefined);
     },
   };
+}
+
+/**
+ * Docker down at start is tolerated (readiness says so and the work resumes when it is back);
+ * a Docker host whose certificate or SSH host key cannot be trusted is a misconfiguration, so
+ * the operator refuses to start and says why.
+ */
+async function refuseUntrustedDocker(backend: ContainerBackend, log: Logger): Promise<void> {
+  try {
+    await backend.ping();
+  } catch (err) {
+    if (isTrustFailure(err)) throw err;
+    log.warn({ err: err instanceof Error ? err.message : String(err) }, 'Docker not reachable yet; starting anyway');
+  }
 }
 
 function kubeClient(config: OperatorConfig): KubeClient {

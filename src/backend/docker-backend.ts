@@ -22,9 +22,11 @@ import {
   type RegistryAuth,
   type RestartPolicyName,
 } from './container-backend.ts';
+import { dockerOptions } from './docker-host.ts';
+import { viaSshAgent } from './ssh-dial.ts';
 
 export interface DockerBackendOptions {
-  /** unix:///path/docker.sock or tcp://host:port; defaults to $DOCKER_HOST, then /var/run/docker.sock. */
+  /** unix:///path/docker.sock, tcp://host:port or ssh://user@host; undefined: /var/run/docker.sock. */
   host?: string;
   /** HostConfig.NetworkMode for new containers; undefined leaves Docker's default (bridge). */
   networkMode?: string;
@@ -46,11 +48,10 @@ interface PullEvent {
 
 const SECOND_NS = 1_000_000_000;
 
+/** A client for a DOCKER_HOST value: unix, tcp (with TLS from DOCKER_TLS_VERIFY) or ssh; see docker-host.ts. */
 export function dockerFromHost(host: string | undefined): Docker {
-  if (!host) return new Docker({ socketPath: '/var/run/docker.sock' });
-  if (host.startsWith('unix://')) return new Docker({ socketPath: host.slice('unix://'.length) });
-  const url = new URL(host.replace(/^tcp:/, 'http:'));
-  return new Docker({ host: url.hostname, port: Number(url.port || 2375), protocol: 'http' });
+  const options = dockerOptions(host);
+  return new Docker(options.protocol === 'ssh' ? viaSshAgent(options) : options);
 }
 
 export class DockerBackend implements ContainerBackend {
@@ -344,6 +345,15 @@ function progressOf(event: PullEvent, layers: Map<string, { current: number; tot
     total += l.total;
   }
   return { status: event.status ?? '', ...(total ? { current, total } : {}) };
+}
+
+/**
+ * A failure to trust the Docker host itself (TLS verification, SSH host key): a
+ * misconfiguration no retry can fix, unlike a daemon that is down for a while.
+ */
+export function isTrustFailure(err: unknown): boolean {
+  const message = err instanceof Error ? err.message : String(err);
+  return /certificate|self[- ]signed|Host denied|verification failed|host key/i.test(message);
 }
 
 /** Why a pull failed, from the HTTP status and the daemon's message (which has no structured code). */

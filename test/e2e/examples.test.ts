@@ -109,7 +109,8 @@ describe('the example manifests', () => {
   });
 
   afterAll(async () => {
-    await kubectl(['delete', 'nc', '--all', '-n', ns, '--timeout=60s'], { allowFail: true });
+    // Nothing of this file may keep later files' operators busy (their registries are gone then).
+    await kubectl(['delete', 'nc,csec', '--all', '-n', ns, '--timeout=60s'], { allowFail: true });
     await operator?.stop();
     await forgetRegistry(registry);
     await registry?.stop();

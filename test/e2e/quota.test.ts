@@ -32,6 +32,8 @@ describe('quota on NativeContainers', () => {
   });
 
   afterAll(async () => {
+    // No operator runs here, so nothing holds a finalizer; later files' operators must not start these.
+    await kubectl(['delete', 'nc', '--all', '-n', ns, '--timeout=60s'], { allowFail: true });
     await kcm?.stop();
   });
 

@@ -94,7 +94,8 @@ async function generateMissing(p: CertPaths): Promise<CertPaths> {
   return p;
 }
 
-async function signLeaf(p: CertPaths, base: string, subject: string, ext: string): Promise<void> {
+/** Signs a leaf certificate with the CA of `p`, writing ${base}.key and ${base}.crt into p.dir. */
+export async function signLeaf(p: CertPaths, base: string, subject: string, ext: string): Promise<void> {
   const key = join(p.dir, `${base}.key`);
   const csr = join(p.dir, `${base}.csr`);
   const extFile = join(p.dir, `${base}.ext`);
@@ -117,7 +118,7 @@ async function signLeaf(p: CertPaths, base: string, subject: string, ext: string
   rmSync(csr, { force: true });
 }
 
-async function openssl(args: string[]): Promise<void> {
+export async function openssl(args: string[]): Promise<void> {
   try {
     await run('openssl', args);
   } catch (err) {

@@ -11,11 +11,17 @@ function dockerCliPath(): string {
   throw new Error('docker CLI not found: run bash test/env/setup.sh (installs docker.io)');
 }
 
-/** Runs the docker CLI against a daemon, with a private CLI config dir so logins stay out of ~/.docker. */
-export function dockerCli(env: { host: string }, args: string[], opts: { input?: string } = {}): Promise<ExecResult> {
+/** The docker CLI and its environment for a daemon, with a private CLI config dir so logins stay out of ~/.docker. */
+export function dockerCliCommand(env: { host: string }): { command: string; env: NodeJS.ProcessEnv } {
   const config = join(stateDir(), 'docker-cli');
   mkdirSync(config, { recursive: true });
   const childEnv: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST: env.host, DOCKER_CONFIG: config };
   delete childEnv['DOCKER_CONTEXT'];
-  return exec(dockerCliPath(), args, { input: opts.input, env: childEnv, timeoutMs: 300_000 });
+  return { command: dockerCliPath(), env: childEnv };
+}
+
+/** Runs the docker CLI against a daemon to completion. */
+export function dockerCli(env: { host: string }, args: string[], opts: { input?: string } = {}): Promise<ExecResult> {
+  const cli = dockerCliCommand(env);
+  return exec(cli.command, args, { input: opts.input, env: cli.env, timeoutMs: 300_000 });
 }

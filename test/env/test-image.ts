@@ -1,8 +1,8 @@
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dockerCli } from './docker-cli.ts';
-import { exec, execError } from './exec.ts';
+import { exec } from './exec.ts';
+import { importRootfs } from './rootfs-image.ts';
 
 /** Tiny image the tests run: static busybox plus the applets containers need. */
 export const TEST_IMAGE = 'nco-test/busybox:1';
@@ -41,9 +41,7 @@ exit $rc
 /** Builds the busybox test image with `docker import` unless the daemon already has it. */
 export async function buildTestImage(env: { host: string }, tag: string = TEST_IMAGE): Promise<void> {
   if ((await dockerCli(env, ['image', 'inspect', tag])).code === 0) return;
-  const work = mkdtempSync(join(tmpdir(), 'nco-image-'));
-  try {
-    const rootfs = join(work, 'rootfs');
+  await importRootfs(env, tag, ['CMD ["/bin/sh"]', 'ENV PATH=/bin'], async (rootfs) => {
     for (const sub of ['bin', 'etc', 'tmp', 'root']) mkdirSync(join(rootfs, sub), { recursive: true });
     copyFileSync('/usr/bin/busybox', join(rootfs, 'bin', 'busybox'));
     const list = await exec('/usr/bin/busybox', ['--list']);
@@ -60,12 +58,5 @@ export async function buildTestImage(env: { host: string }, tag: string = TEST_I
       'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n',
     );
     writeFileSync(join(rootfs, 'etc', 'group'), 'root:x:0:\nnogroup:x:65534:\n');
-    const tarball = join(work, 'rootfs.tar');
-    const tar = await exec('tar', ['-C', rootfs, '-cf', tarball, '.']);
-    if (tar.code !== 0) throw execError('tar rootfs', tar);
-    const res = await dockerCli(env, ['import', '-c', 'CMD ["/bin/sh"]', '-c', 'ENV PATH=/bin', tarball, tag]);
-    if (res.code !== 0) throw execError(`docker import ${tag}`, res);
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  });
 }
