@@ -54,7 +54,11 @@ async function main(): Promise<void> {
       process: operator,
     },
   );
-  say(`examples applied and Ready (${lap()}): ${readdirSync(EXAMPLES).join(', ')}`);
+  say(
+    `examples applied and Ready (${lap()}): ${readdirSync(EXAMPLES)
+      .filter((f) => f.endsWith('.yaml'))
+      .join(', ')}`,
+  );
   process.stdout.write(`\n$ kubectl get nc\n${(await kubectl(cp, ['get', 'nc', '-o', 'wide'])).stdout}\n`);
 
   const cleanup = async (): Promise<void> => {

@@ -5,12 +5,14 @@ import type { Logger } from 'pino';
 import { NATIVE_CONTAINER } from './api/group.ts';
 import type { NativeContainer } from './api/native-container.ts';
 import type { ContainerBackend } from './backend/container-backend.ts';
-import { DockerBackend } from './backend/docker-backend.ts';
+import { DockerBackend, isTrustFailure } from './backend/docker-backend.ts';
 import { withOperationHook } from './backend/operation-hook.ts';
 import type { OperatorConfig } from './config.ts';
 import { watchDockerEvents } from './controllers/nativecontainer/docker-source.ts';
 import { OrphanLoop } from './controllers/nativecontainer/orphan-loop.ts';
 import { NativeContainerReconciler } from './controllers/nativecontainer/reconcile.ts';
+import { enqueueMeaningful } from './controllers/changes.ts';
+import { wireReferences } from './controllers/wiring.ts';
 import { Controller } from './runtime/controller.ts';
 import { EventRecorder } from './runtime/events.ts';
 import { serveEndpoints, type Endpoints } from './runtime/http-endpoints.ts';
@@ -45,7 +47,7 @@ export async function startOperator(
     }),
     (operation, result) => metrics.dockerOperations.inc({ operation, result }),
   );
-  await checkDockerAtStart(backend, log);
+  await refuseUntrustedDocker(backend, log);
   const { group, version, plural } = NATIVE_CONTAINER;
   const resources = new InformerGroup<NativeContainer>({
     client,
@@ -57,12 +59,26 @@ export async function startOperator(
     hooks: instrumentInformer(metrics, plural),
   });
   const queue = new WorkQueue(instrumentQueue(metrics, CONTROLLER));
-  resources.onChange((key) => queue.add(key));
+  resources.onChange(enqueueMeaningful((key) => queue.add(key)));
+  const events = new EventRecorder(client, 'native-container-operator', log);
+  const references = wireReferences({
+    client,
+    backend,
+    events,
+    log,
+    namespaces: config.watchNamespaces,
+    idleTimeoutMs: config.watchIdleSeconds * 1000,
+    nativeContainers: resources,
+    nativeContainerQueue: queue,
+    workers: config.workers,
+    resyncMs: config.resyncSeconds * 1000,
+  });
   const reconciler = new NativeContainerReconciler({
     client,
     backend,
-    events: new EventRecorder(client, 'native-container-operator', log),
+    events,
     get: (key) => resources.get(key),
+    refs: references.refs,
     resyncAfterMs: config.resyncSeconds * 1000,
     onDrift: (cause) => metrics.driftRepairs.inc({ cause }),
   });
@@ -83,13 +99,14 @@ export async function startOperator(
     registry: metrics.registry,
     liveness: { ping: () => Promise.resolve(true) },
     readiness: {
-      informers: () => Promise.resolve(resources.hasSynced()),
+      informers: () => Promise.resolve(resources.hasSynced() && references.hasSynced()),
       docker: async () => (await backend.ping(), true),
     },
   });
   log.info({ server: client.serverUrl, docker: config.dockerHost ?? 'default socket', ...endpoints }, 'starting');
 
   resources.start();
+  references.start();
   const background = new AbortController();
   const elector = config.leaderElection.enabled
     ? new LeaderElector({ client, log, ...config.leaderElection })
@@ -108,10 +125,12 @@ export async function startOperator(
   });
   const leading = (async (): Promise<void> => {
     await resources.waitForSync();
+    await references.waitForSync();
     log.info({ resources: resources.keys().length }, 'cache synced');
     if (elector && !(await elector.acquire(() => onFatal('lost the leader lease')))) return;
     metrics.isLeader.set({ name: config.leaderElection.name }, 1);
     controller.start();
+    references.startController();
     void watchDockerEvents({
       backend,
       log,
@@ -135,6 +154,7 @@ export async function startOperator(
       background.abort();
       const finished = await controller.stop(config.shutdownTimeoutSeconds * 1000);
       if (!finished) log.warn('reconciles still running at shutdown; they are safe to repeat after restart');
+      await references.stop(config.shutdownTimeoutSeconds * 1000);
       await elector?.release();
       await resources.stop();
       await endpoints.close();
@@ -143,27 +163,23 @@ export async function startOperator(
   };
 }
 
+/**
+ * Docker down at start is tolerated (readiness says so and the work resumes when it is back);
+ * a Docker host whose certificate or SSH host key cannot be trusted is a misconfiguration, so
+ * the operator refuses to start and says why.
+ */
+async function refuseUntrustedDocker(backend: ContainerBackend, log: Logger): Promise<void> {
+  try {
+    await backend.ping();
+  } catch (err) {
+    if (isTrustFailure(err)) throw err;
+    log.warn({ err: err instanceof Error ? err.message : String(err) }, 'Docker not reachable yet; starting anyway');
+  }
+}
+
 function kubeClient(config: OperatorConfig): KubeClient {
   const kubeConfig = new KubeConfig();
   if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
   else kubeConfig.loadFromDefault();
   return new KubeClient(kubeConfig);
-}
-
-// Errors no retry can fix: the configured identity or trust does not match the Docker host.
-const TRUST_ERROR =
-  /certificate|self[- ]signed|unable to verify|verification failed|host denied|handshake|authentication|permission denied/i;
-
-/**
- * A Docker host we do not trust, or that refuses our credentials, is a configuration error: stop
- * at once with the reason. A Docker host that is merely down may come back: start, not ready.
- */
-async function checkDockerAtStart(backend: ContainerBackend, log: Logger): Promise<void> {
-  try {
-    await backend.ping();
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    if (TRUST_ERROR.test(message)) throw new Error(`cannot use the Docker host: ${message}`, { cause: err });
-    log.warn({ err: message }, 'Docker does not answer yet; not ready until it does');
-  }
 }

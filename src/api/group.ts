@@ -17,5 +17,22 @@ export const NATIVE_CONTAINER: ResourceKind = {
   kind: 'NativeContainer',
 };
 
+export const CONTAINER_SECRET: ResourceKind = {
+  group: GROUP,
+  version: VERSION,
+  plural: 'containersecrets',
+  kind: 'ContainerSecret',
+};
+
 /** Finalizer that makes deletion remove the container before the resource goes away. */
 export const CONTAINER_FINALIZER = `${GROUP}/container`;
+
+/** Collection path of a kind over all namespaces, as the informers list and watch it. */
+export function collectionPath(kind: ResourceKind): string {
+  return `/apis/${kind.group}/${kind.version}/${kind.plural}`;
+}
+
+/** Path of one namespaced object of a kind. */
+export function objectPath(kind: ResourceKind, namespace: string, name: string): string {
+  return `/apis/${kind.group}/${kind.version}/namespaces/${namespace}/${kind.plural}/${name}`;
+}

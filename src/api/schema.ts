@@ -35,24 +35,46 @@ const KUBERNETES_KEYWORDS = [
   'x-kubernetes-embedded-resource',
 ];
 
-export function compileSchema(schema: Record<string, unknown>): ValidateFunction {
-  const ajv = new Ajv({ allErrors: true, strict: true, useDefaults: false });
+/**
+ * Compiles a CRD schema. With useDefaults the validated value gets the schema's defaults, as
+ * the API server defaults an object before its CEL rules run; pass a copy.
+ */
+export function compileSchema(schema: Record<string, unknown>, useDefaults = false): ValidateFunction {
+  const ajv = new Ajv({ allErrors: true, strict: true, useDefaults });
   addFormats(ajv);
   for (const keyword of KUBERNETES_KEYWORDS) ajv.addKeyword(keyword);
-  return ajv.compile(schema);
+  return ajv.compile(forAjv(schema) as Record<string, unknown>);
+}
+
+/**
+ * The Kubernetes int-or-string idiom puts `pattern` next to anyOf [integer, string]; the API
+ * server applies it to strings only, and ajv's strict mode wants it inside the string branch.
+ */
+export function forAjv(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(forAjv);
+  if (!node || typeof node !== 'object') return node;
+  const entries = Object.entries(node as Record<string, unknown>).map(([k, v]) => [k, forAjv(v)] as const);
+  const copy = Object.fromEntries(entries) as Record<string, unknown>;
+  if (copy['x-kubernetes-int-or-string'] === true && copy['pattern'] !== undefined) {
+    copy['anyOf'] = [{ type: 'integer' }, { type: 'string', pattern: copy['pattern'] }];
+    delete copy['pattern'];
+  }
+  return copy;
 }
 
 /** One line a problem, shaped like the API server's field errors: "spec.env[0].name: must match ...". */
 export function formatErrors(errors: readonly ErrorObject[] | null | undefined): string[] {
-  return (errors ?? []).map((e) => {
-    const path = e.instancePath
-      .split('/')
-      .filter(Boolean)
-      .map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`))
-      .join('')
-      .replace(/^\./, '');
-    const field = e.keyword === 'required' ? `${path ? `${path}.` : ''}${String(e.params['missingProperty'])}` : path;
-    const message = e.keyword === 'enum' ? `must be one of ${JSON.stringify(e.params['allowedValues'])}` : e.message;
-    return `${field || '(root)'}: ${message ?? 'is invalid'}`;
-  });
+  return (errors ?? [])
+    .filter((e) => e.keyword !== 'anyOf')
+    .map((e) => {
+      const path = e.instancePath
+        .split('/')
+        .filter(Boolean)
+        .map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`))
+        .join('')
+        .replace(/^\./, '');
+      const field = e.keyword === 'required' ? `${path ? `${path}.` : ''}${String(e.params['missingProperty'])}` : path;
+      const message = e.keyword === 'enum' ? `must be one of ${JSON.stringify(e.params['allowedValues'])}` : e.message;
+      return `${field || '(root)'}: ${message ?? 'is invalid'}`;
+    });
 }

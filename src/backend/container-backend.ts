@@ -1,5 +1,49 @@
 // The container backend as the controllers see it. Nothing here knows about Kubernetes:
-// owners are identified only by the labels the caller puts on a container.
+// owners are identified only by the labels the caller puts on containers and volumes.
+
+/** A named volume mounted into a container. */
+export interface Mount {
+  volume: string;
+  target: string;
+  readOnly: boolean;
+}
+
+export type Protocol = 'tcp' | 'udp' | 'sctp';
+
+/** A container port; with hostPort it is published on the host. */
+export interface PortMapping {
+  containerPort: number;
+  protocol: Protocol;
+  hostPort?: number;
+  hostIP?: string;
+}
+
+export interface HealthConfig {
+  /** Exec form; the backend runs it without a shell. */
+  command: string[];
+  intervalSeconds: number;
+  timeoutSeconds: number;
+  retries: number;
+  startPeriodSeconds: number;
+}
+
+/** Limits the backend can change on a running container. Undefined means no limit. */
+export interface Resources {
+  nanoCpus?: number;
+  memoryBytes?: number;
+}
+
+export type RestartPolicyName = 'no' | 'always' | 'on-failure' | 'unless-stopped';
+
+export interface RestartPolicyConfig {
+  name: RestartPolicyName;
+  maximumRetryCount: number;
+}
+
+export interface LogConfig {
+  type: string;
+  config: Record<string, string>;
+}
 
 /** Everything needed to create one container. */
 export interface ContainerConfig {
@@ -11,9 +55,28 @@ export interface ContainerConfig {
   args?: string[];
   env: Record<string, string>;
   labels: Record<string, string>;
+  tty: boolean;
+  openStdin: boolean;
+  workingDir?: string;
+  hostname?: string;
+  mounts: Mount[];
+  ports: PortMapping[];
+  healthcheck?: HealthConfig;
+  resources: Resources;
+  restartPolicy: RestartPolicyConfig;
+  stopSignal?: string;
+  stopTimeoutSeconds?: number;
+  log: LogConfig;
+}
+
+/** What can change in place on an existing container. */
+export interface ContainerUpdate {
+  resources?: Resources;
+  restartPolicy?: RestartPolicyConfig;
 }
 
 export type ContainerRunState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+export type Health = 'starting' | 'healthy' | 'unhealthy';
 
 /** What the backend reports of one container. */
 export interface ObservedContainer {
@@ -21,12 +84,24 @@ export interface ObservedContainer {
   name: string;
   image: string;
   imageId: string;
+  /** Registry digest (repo@sha256:...) of the image, when it came from a registry. */
+  imageDigest?: string;
   labels: Record<string, string>;
   state: ContainerRunState;
   exitCode?: number;
   startedAt?: string;
   finishedAt?: string;
   error?: string;
+  restartCount?: number;
+  health?: Health;
+  resources?: Resources;
+  restartPolicy?: RestartPolicyConfig;
+  ports?: PortMapping[];
+}
+
+export interface ObservedVolume {
+  name: string;
+  labels: Record<string, string>;
 }
 
 export interface PullProgress {
@@ -34,6 +109,13 @@ export interface PullProgress {
   /** Bytes done and total over all layers seen so far, when the registry reports them. */
   current?: number;
   total?: number;
+}
+
+/** Registry credentials for one pull or check; never logged. */
+export interface RegistryAuth {
+  username: string;
+  password: string;
+  serveraddress: string;
 }
 
 /** A container event; attributes include the container's labels. */
@@ -50,13 +132,28 @@ export interface ContainerBackend {
   list(labels: Record<string, string>): Promise<ObservedContainer[]>;
   inspect(id: string): Promise<ObservedContainer | undefined>;
   imagePresent(image: string): Promise<boolean>;
-  pull(image: string, onProgress: (p: PullProgress) => void): Promise<void>;
+  /** Pulls the image; throws ImagePullError with a kind that says why it failed. */
+  pull(image: string, onProgress: (p: PullProgress) => void, auth?: RegistryAuth): Promise<void>;
+  /** Logs in to the registry without pulling; throws RegistryAuthError when it refuses or cannot be reached. */
+  checkAuth(auth: RegistryAuth): Promise<void>;
   /** Creates the container (not started) and returns its ID. */
   create(config: ContainerConfig): Promise<string>;
   start(id: string): Promise<void>;
   stop(id: string, timeoutSeconds: number): Promise<void>;
-  /** Removes the container; one already gone is not an error. */
+  restart(id: string, timeoutSeconds: number): Promise<void>;
+  pause(id: string): Promise<void>;
+  unpause(id: string): Promise<void>;
+  /** Changes limits or restart policy in place. */
+  update(id: string, update: ContainerUpdate): Promise<void>;
+  rename(id: string, name: string): Promise<void>;
+  /** Removes the container; one already gone is not an error. Volumes are kept. */
   remove(id: string): Promise<void>;
+  /** Volumes carrying all of the given labels. */
+  listVolumes(labels: Record<string, string>): Promise<ObservedVolume[]>;
+  /** Creates a named volume; one that exists already is kept as it is. */
+  createVolume(name: string, labels: Record<string, string>): Promise<void>;
+  /** Removes a named volume; one already gone is not an error. */
+  removeVolume(name: string): Promise<void>;
   /**
    * Streams events of containers carrying all the labels; resolves when the stream ends or the
    * signal aborts, rejects when it fails. `connected` is called once the stream is open.
@@ -77,11 +174,43 @@ export class NotFoundError extends Error {
   }
 }
 
-/** The backend refused because a name is already taken (409). */
+/** The backend refused because a name is already taken or the object is busy (409). */
 export class ConflictError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'ConflictError';
+  }
+}
+
+/** The backend refused the configuration itself (400): retrying the same request cannot help. */
+export class InvalidConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidConfigError';
+  }
+}
+
+export type PullFailure = 'Unauthorized' | 'NotFound' | 'InvalidReference' | 'Unreachable' | 'Failed';
+
+export class ImagePullError extends Error {
+  readonly kind: PullFailure;
+  readonly image: string;
+  constructor(kind: PullFailure, image: string, message: string) {
+    super(message);
+    this.name = 'ImagePullError';
+    this.kind = kind;
+    this.image = image;
+  }
+}
+
+export type AuthFailure = 'Unauthorized' | 'Unreachable' | 'Failed';
+
+export class RegistryAuthError extends Error {
+  readonly kind: AuthFailure;
+  constructor(kind: AuthFailure, message: string) {
+    super(message);
+    this.name = 'RegistryAuthError';
+    this.kind = kind;
   }
 }
 

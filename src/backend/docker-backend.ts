@@ -3,14 +3,24 @@ import Docker from 'dockerode';
 import { streamContainerEvents } from './docker-events.ts';
 import {
   ConflictError,
+  ImagePullError,
+  InvalidConfigError,
   NotFoundError,
+  RegistryAuthError,
   StaleTaskError,
   type ContainerBackend,
   type ContainerConfig,
   type ContainerEvent,
   type ContainerRunState,
+  type ContainerUpdate,
   type ObservedContainer,
+  type ObservedVolume,
+  type PortMapping,
+  type Protocol,
+  type PullFailure,
   type PullProgress,
+  type RegistryAuth,
+  type RestartPolicyName,
 } from './container-backend.ts';
 import { dockerOptions } from './docker-host.ts';
 import { viaSshAgent } from './ssh-dial.ts';
@@ -25,8 +35,18 @@ export interface DockerBackendOptions {
 interface DockerError {
   statusCode?: number;
   message?: string;
-  json?: { message?: string };
+  json?: { message?: string } | string;
 }
+
+interface PullEvent {
+  id?: string;
+  status?: string;
+  error?: string;
+  errorDetail?: { message?: string };
+  progressDetail?: { current?: number; total?: number };
+}
+
+const SECOND_NS = 1_000_000_000;
 
 /** A client for a DOCKER_HOST value: unix, tcp (with TLS from DOCKER_TLS_VERIFY) or ssh; see docker-host.ts. */
 export function dockerFromHost(host: string | undefined): Docker {
@@ -48,32 +68,20 @@ export class DockerBackend implements ContainerBackend {
   }
 
   async list(labels: Record<string, string>): Promise<ObservedContainer[]> {
-    const label = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
-    const found = await this.docker.listContainers({ all: true, filters: { label } });
+    const found = await this.docker.listContainers({ all: true, filters: { label: labelFilter(labels) } });
     const inspected = await Promise.all(found.map((c) => this.inspect(c.Id)));
     return inspected.filter((c): c is ObservedContainer => c !== undefined);
   }
 
   async inspect(id: string): Promise<ObservedContainer | undefined> {
+    let info: Docker.ContainerInspectInfo;
     try {
-      const info = await this.docker.getContainer(id).inspect();
-      const state = info.State;
-      return {
-        id: info.Id,
-        name: info.Name.replace(/^\//, ''),
-        image: info.Config.Image,
-        imageId: info.Image,
-        labels: info.Config.Labels ?? {},
-        state: state.Status as ContainerRunState,
-        exitCode: state.ExitCode,
-        ...(isSet(state.StartedAt) ? { startedAt: state.StartedAt } : {}),
-        ...(isSet(state.FinishedAt) ? { finishedAt: state.FinishedAt } : {}),
-        ...(state.Error ? { error: state.Error } : {}),
-      };
+      info = await this.docker.getContainer(id).inspect();
     } catch (err) {
       if (statusOf(err) === 404) return undefined;
       throw translate(err);
     }
+    return observedFrom(info, await this.repoDigest(info.Image, info.Config.Image));
   }
 
   async imagePresent(image: string): Promise<boolean> {
@@ -86,51 +94,43 @@ export class DockerBackend implements ContainerBackend {
     }
   }
 
-  async pull(image: string, onProgress: (p: PullProgress) => void): Promise<void> {
+  async pull(image: string, onProgress: (p: PullProgress) => void, auth?: RegistryAuth): Promise<void> {
     let stream: NodeJS.ReadableStream;
     try {
-      stream = await this.docker.pull(image);
+      stream = await this.docker.pull(image, auth ? { authconfig: auth } : {});
     } catch (err) {
-      throw translate(err);
+      throw new ImagePullError(pullFailure(statusOf(err), messageOf(err)), image, messageOf(err));
     }
     const layers = new Map<string, { current: number; total: number }>();
+    let streamError: string | undefined;
     await new Promise<void>((resolve, reject) => {
       this.docker.modem.followProgress(
         stream,
-        (err: Error | null) => (err ? reject(translate(err)) : resolve()),
-        (event: {
-          id?: string;
-          status?: string;
-          error?: string;
-          progressDetail?: { current?: number; total?: number };
-        }) => {
-          if (event.error) return;
-          const detail = event.progressDetail;
-          if (event.id && detail?.total) layers.set(event.id, { current: detail.current ?? 0, total: detail.total });
-          const sum = [...layers.values()].reduce(
-            (a, l) => ({ current: a.current + l.current, total: a.total + l.total }),
-            {
-              current: 0,
-              total: 0,
-            },
-          );
-          onProgress({ status: event.status ?? '', ...(sum.total ? sum : {}) });
+        (err: Error | null) => (err ? reject(err) : resolve()),
+        (event: PullEvent) => {
+          // An error in the middle of the stream ends the pull without an HTTP error code.
+          if (event.error) streamError = event.errorDetail?.message ?? event.error;
+          else onProgress(progressOf(event, layers));
         },
       );
+    }).catch((err: unknown) => {
+      throw new ImagePullError('Failed', image, messageOf(err));
     });
+    if (streamError !== undefined) throw new ImagePullError(pullFailure(undefined, streamError), image, streamError);
+  }
+
+  async checkAuth(auth: RegistryAuth): Promise<void> {
+    try {
+      await this.docker.checkAuth(auth);
+    } catch (err) {
+      const message = messageOf(err);
+      throw new RegistryAuthError(authFailure(message), message);
+    }
   }
 
   async create(config: ContainerConfig): Promise<string> {
     try {
-      const container = await this.docker.createContainer({
-        name: config.name,
-        Image: config.image,
-        ...(config.command ? { Entrypoint: config.command } : {}),
-        ...(config.args ? { Cmd: config.args } : {}),
-        Env: Object.entries(config.env).map(([k, v]) => `${k}=${v}`),
-        Labels: config.labels,
-        ...(this.networkMode ? { HostConfig: { NetworkMode: this.networkMode } } : {}),
-      });
+      const container = await this.docker.createContainer(createOptions(config, this.networkMode));
       return container.id;
     } catch (err) {
       throw translate(err);
@@ -145,8 +145,56 @@ export class DockerBackend implements ContainerBackend {
     await this.ignoring(304, () => this.docker.getContainer(id).stop({ t: timeoutSeconds }));
   }
 
+  async restart(id: string, timeoutSeconds: number): Promise<void> {
+    await this.ignoring(undefined, () => this.docker.getContainer(id).restart({ t: timeoutSeconds }));
+  }
+
+  async pause(id: string): Promise<void> {
+    await this.ignoring(undefined, () => this.docker.getContainer(id).pause());
+  }
+
+  async unpause(id: string): Promise<void> {
+    await this.ignoring(undefined, () => this.docker.getContainer(id).unpause());
+  }
+
+  async update(id: string, update: ContainerUpdate): Promise<void> {
+    const { resources, restartPolicy } = update;
+    const body: Record<string, unknown> = {};
+    if (resources?.nanoCpus !== undefined) body['NanoCpus'] = resources.nanoCpus;
+    // Docker refuses a memory limit above the current memory+swap limit unless both change
+    // together; swap stays off (memory+swap == memory), as at create.
+    if (resources?.memoryBytes !== undefined) {
+      body['Memory'] = resources.memoryBytes;
+      body['MemorySwap'] = resources.memoryBytes;
+    }
+    if (restartPolicy)
+      body['RestartPolicy'] = { Name: restartPolicy.name, MaximumRetryCount: restartPolicy.maximumRetryCount };
+    await this.ignoring(undefined, () => this.docker.getContainer(id).update(body));
+  }
+
+  async rename(id: string, name: string): Promise<void> {
+    await this.ignoring(undefined, () => this.docker.getContainer(id).rename({ name }));
+  }
+
   async remove(id: string): Promise<void> {
     await this.ignoring(404, () => this.docker.getContainer(id).remove({ force: true, v: false }));
+  }
+
+  async listVolumes(labels: Record<string, string>): Promise<ObservedVolume[]> {
+    const res = await this.docker.listVolumes({ filters: { label: labelFilter(labels) } });
+    return (res.Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
+  }
+
+  async createVolume(name: string, labels: Record<string, string>): Promise<void> {
+    try {
+      await this.docker.createVolume({ Name: name, Labels: labels });
+    } catch (err) {
+      throw translate(err);
+    }
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    await this.ignoring(404, () => this.docker.getVolume(name).remove());
   }
 
   async events(
@@ -159,13 +207,172 @@ export class DockerBackend implements ContainerBackend {
   }
 
   /** Runs op; a given status ("already started", "already gone") counts as success. */
-  private async ignoring(status: number, op: () => Promise<unknown>): Promise<void> {
+  private async ignoring(status: number | undefined, op: () => Promise<unknown>): Promise<void> {
     try {
       await op();
     } catch (err) {
-      if (statusOf(err) !== status) throw translate(err);
+      if (status === undefined || statusOf(err) !== status) throw translate(err);
     }
   }
+
+  private async repoDigest(imageId: string, reference: string): Promise<string | undefined> {
+    try {
+      const image = await this.docker.getImage(imageId).inspect();
+      const repo = reference.replace(/@.*$/, '').replace(/:[^:/]*$/, '');
+      return (image.RepoDigests ?? []).find((d) => d.startsWith(`${repo}@`));
+    } catch {
+      // The image may be gone while a container still uses it; the digest is optional.
+      return undefined;
+    }
+  }
+}
+
+function labelFilter(labels: Record<string, string>): string[] {
+  return Object.entries(labels).map(([k, v]) => `${k}=${v}`);
+}
+
+function createOptions(config: ContainerConfig, networkMode: string | undefined): Docker.ContainerCreateOptions {
+  const { resources, restartPolicy, healthcheck } = config;
+  const portKey = (p: PortMapping): string => `${p.containerPort}/${p.protocol}`;
+  const published = config.ports.filter((p) => p.hostPort !== undefined);
+  return {
+    name: config.name,
+    Image: config.image,
+    ...(config.command ? { Entrypoint: config.command } : {}),
+    ...(config.args ? { Cmd: config.args } : {}),
+    Env: Object.entries(config.env).map(([k, v]) => `${k}=${v}`),
+    Labels: config.labels,
+    Tty: config.tty,
+    OpenStdin: config.openStdin,
+    StdinOnce: false,
+    ...(config.workingDir ? { WorkingDir: config.workingDir } : {}),
+    ...(config.hostname ? { Hostname: config.hostname } : {}),
+    ...(config.stopSignal ? { StopSignal: config.stopSignal } : {}),
+    ...(config.stopTimeoutSeconds !== undefined ? { StopTimeout: config.stopTimeoutSeconds } : {}),
+    ExposedPorts: Object.fromEntries(config.ports.map((p) => [portKey(p), {}])),
+    ...(healthcheck
+      ? {
+          Healthcheck: {
+            Test: ['CMD', ...healthcheck.command],
+            Interval: healthcheck.intervalSeconds * SECOND_NS,
+            Timeout: healthcheck.timeoutSeconds * SECOND_NS,
+            Retries: healthcheck.retries,
+            StartPeriod: healthcheck.startPeriodSeconds * SECOND_NS,
+          },
+        }
+      : {}),
+    HostConfig: {
+      ...(networkMode ? { NetworkMode: networkMode } : {}),
+      Mounts: config.mounts.map((m) => ({ Type: 'volume', Source: m.volume, Target: m.target, ReadOnly: m.readOnly })),
+      PortBindings: Object.fromEntries(
+        published.map((p) => [portKey(p), [{ HostIp: p.hostIP ?? '', HostPort: String(p.hostPort) }]]),
+      ),
+      RestartPolicy: { Name: restartPolicy.name, MaximumRetryCount: restartPolicy.maximumRetryCount },
+      LogConfig: { Type: config.log.type, Config: config.log.config },
+      ...(resources.nanoCpus !== undefined ? { NanoCpus: resources.nanoCpus } : {}),
+      ...(resources.memoryBytes !== undefined
+        ? { Memory: resources.memoryBytes, MemorySwap: resources.memoryBytes }
+        : {}),
+    },
+  };
+}
+
+function observedFrom(info: Docker.ContainerInspectInfo, imageDigest: string | undefined): ObservedContainer {
+  return {
+    id: info.Id,
+    name: info.Name.replace(/^\//, ''),
+    image: info.Config.Image,
+    imageId: info.Image,
+    ...(imageDigest ? { imageDigest } : {}),
+    labels: info.Config.Labels ?? {},
+    ...stateOf(info.State),
+    restartCount: info.RestartCount,
+    ...hostConfigOf(info.HostConfig),
+    ports: portsOf(info),
+  };
+}
+
+function stateOf(
+  state: Docker.ContainerInspectInfo['State'],
+): Partial<ObservedContainer> & { state: ContainerRunState } {
+  const health = state.Health?.Status;
+  return {
+    state: state.Status as ContainerRunState,
+    exitCode: state.ExitCode,
+    ...(isSet(state.StartedAt) ? { startedAt: state.StartedAt } : {}),
+    ...(isSet(state.FinishedAt) ? { finishedAt: state.FinishedAt } : {}),
+    ...(state.Error ? { error: state.Error } : {}),
+    ...(health === 'starting' || health === 'healthy' || health === 'unhealthy' ? { health } : {}),
+  };
+}
+
+function hostConfigOf(host: Docker.ContainerInspectInfo['HostConfig']): Partial<ObservedContainer> {
+  const policy = { Name: 'no', MaximumRetryCount: 0, ...host.RestartPolicy };
+  return {
+    resources: {
+      ...(host.NanoCpus ? { nanoCpus: host.NanoCpus } : {}),
+      ...(host.Memory ? { memoryBytes: host.Memory } : {}),
+    },
+    restartPolicy: {
+      name: (policy.Name || 'no') as RestartPolicyName,
+      maximumRetryCount: policy.MaximumRetryCount,
+    },
+  };
+}
+
+function portsOf(info: Docker.ContainerInspectInfo): PortMapping[] {
+  const bindings = (info.HostConfig.PortBindings ?? {}) as Record<string, { HostIp?: string; HostPort?: string }[]>;
+  const keys = new Set([...Object.keys(info.Config.ExposedPorts ?? {}), ...Object.keys(bindings)]);
+  return [...keys].sort().map((key) => {
+    const [port = '0', protocol = 'tcp'] = key.split('/');
+    const binding = bindings[key]?.[0];
+    return {
+      containerPort: Number(port),
+      protocol: protocol as Protocol,
+      ...(binding?.HostPort ? { hostPort: Number(binding.HostPort) } : {}),
+      ...(binding?.HostIp ? { hostIP: binding.HostIp } : {}),
+    };
+  });
+}
+
+function progressOf(event: PullEvent, layers: Map<string, { current: number; total: number }>): PullProgress {
+  const detail = event.progressDetail;
+  if (event.id && detail?.total) layers.set(event.id, { current: detail.current ?? 0, total: detail.total });
+  let current = 0;
+  let total = 0;
+  for (const l of layers.values()) {
+    current += l.current;
+    total += l.total;
+  }
+  return { status: event.status ?? '', ...(total ? { current, total } : {}) };
+}
+
+/**
+ * A failure to trust the Docker host itself (TLS verification, SSH host key): a
+ * misconfiguration no retry can fix, unlike a daemon that is down for a while.
+ */
+export function isTrustFailure(err: unknown): boolean {
+  const message = err instanceof Error ? err.message : String(err);
+  return /certificate|self[- ]signed|Host denied|verification failed|host key/i.test(message);
+}
+
+/** Why a pull failed, from the HTTP status and the daemon's message (which has no structured code). */
+export function pullFailure(status: number | undefined, message: string): PullFailure {
+  if (status === 400 || /invalid reference format|must not be more than/i.test(message)) return 'InvalidReference';
+  if (/no basic auth credentials|unauthorized|authentication required|access denied/i.test(message))
+    return 'Unauthorized';
+  if (status === 404 || /manifest unknown|not found/i.test(message)) return 'NotFound';
+  if (/dial tcp|connection refused|no such host|i\/o timeout|network is unreachable|TLS|EOF/i.test(message))
+    return 'Unreachable';
+  return 'Failed';
+}
+
+/** Why a login failed: Docker answers 500 for both refusal and unreachable registries. */
+export function authFailure(message: string): 'Unauthorized' | 'Unreachable' | 'Failed' {
+  if (/unauthorized|incorrect username or password|access denied/i.test(message)) return 'Unauthorized';
+  if (/dial tcp|connection refused|no such host|i\/o timeout|network is unreachable|TLS|EOF/i.test(message))
+    return 'Unreachable';
+  return 'Failed';
 }
 
 function isSet(time: string | undefined): time is string {
@@ -176,14 +383,23 @@ function statusOf(err: unknown): number | undefined {
   return (err as DockerError | undefined)?.statusCode;
 }
 
+/** The daemon's own message, without dockerode's "(HTTP code 500) server error - " prefix. */
+function messageOf(err: unknown): string {
+  const e = err as DockerError;
+  const json = typeof e.json === 'object' ? e.json?.message : undefined;
+  const raw = json ?? e.message ?? String(err);
+  return raw.replace(/^\(HTTP code \d+\) [^-]*- /, '').trim();
+}
+
 // What containerd says when a task or its state directory outlived the container's last run.
 const STALE_TASK = /task [0-9a-f]{64}: already exists|failed to start shim: mkdir \S+\/[0-9a-f]{64}: file exists/;
 
 function translate(err: unknown): Error {
-  const e = err as DockerError;
-  const message = e.json?.message ?? e.message ?? String(err);
-  if (e.statusCode === 404) return new NotFoundError(message);
-  if (e.statusCode === 409) return new ConflictError(message);
+  const message = messageOf(err);
+  const status = statusOf(err);
+  if (status === 404) return new NotFoundError(message);
+  if (status === 409) return new ConflictError(message);
   if (STALE_TASK.test(message)) return new StaleTaskError(message);
+  if (status === 400) return new InvalidConfigError(message);
   return err instanceof Error ? err : new Error(message);
 }

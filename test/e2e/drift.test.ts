@@ -113,7 +113,8 @@ describe('drift repair and orphan collection', () => {
       (e) => `${e.reason}: ${e.message}`,
     );
     expect(messages.some((m) => /^Start: Start [0-9a-f]{12} \(container is exited\)$/.test(m))).toBe(true);
-    expect(messages).toContain('Created: Create (container does not exist)');
+    // The plan names the container it creates (a rebuild creates nc_<ns>_<name>_next first).
+    expect(messages).toContain(`Created: Create nc_${ns}_hello (container does not exist)`);
     expect(messages.some((m) => m.startsWith('Remove: ') && m.includes('configuration changed'))).toBe(true);
   });
 

@@ -49,6 +49,37 @@ GO
   (cd "$dir" && go mod tidy >/dev/null && go build -o "$out.tmp" -ldflags "$(version_ldflags)" . && mv "$out.tmp" "$out")
 }
 
+# kube-controller-manager, built the same way; the quota test runs its resourcequota controller,
+# which fills in ResourceQuota status (quota admission refuses creates until it has one).
+build_controller_manager() {
+  local out=$BIN/kube-controller-manager-$K8S_VERSION
+  [ -x "$out" ] && return 0
+  local dir=$WORK/kube-controller-manager-$K8S_VERSION
+  mkdir -p "$dir"
+  log "building kube-controller-manager $K8S_VERSION in $dir"
+  local modfile
+  modfile=$(cd "$dir" && go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+  {
+    echo "module nco.local/kube-controller-manager"
+    echo "go 1.25.0"
+    echo "require k8s.io/kubernetes $K8S_VERSION"
+    grep -E '=> \./staging/src/' "$modfile" | awk -v v="$STAGING_VERSION" '{print "replace " $1 " => " $1 " " v}'
+  } >"$dir/go.mod"
+  cat >"$dir/main.go" <<'GO'
+package main
+
+import (
+	"os"
+
+	"k8s.io/component-base/cli"
+	"k8s.io/kubernetes/cmd/kube-controller-manager/app"
+)
+
+func main() { os.Exit(cli.Run(app.NewControllerManagerCommand())) }
+GO
+  (cd "$dir" && go mod tidy >/dev/null && go build -o "$out.tmp" -ldflags "$(version_ldflags)" . && mv "$out.tmp" "$out")
+}
+
 version_ldflags() {
   local minor=${K8S_VERSION#v1.}; minor=${minor%%.*}
   local p=k8s.io/component-base/version
@@ -130,12 +161,13 @@ link() { ln -sf "$BIN/$1-$2" "$BIN/$1"; }
 
 what=${1:-all}
 case $what in
-  all) build_etcd; build_apiserver; build_kubectl; build_helm ;;
+  all) build_etcd; build_apiserver; build_controller_manager; build_kubectl; build_helm ;;
   control-plane) build_etcd; build_apiserver; build_kubectl ;;
   *) "build_$what" ;;
 esac
 [ -x "$BIN/etcd-$ETCD_VERSION" ] && link etcd "$ETCD_VERSION"
 [ -x "$BIN/kube-apiserver-$K8S_VERSION" ] && link kube-apiserver "$K8S_VERSION"
+[ -x "$BIN/kube-controller-manager-$K8S_VERSION" ] && link kube-controller-manager "$K8S_VERSION"
 [ -x "$BIN/kubectl-$K8S_VERSION" ] && link kubectl "$K8S_VERSION"
 [ -x "$BIN/helm-$HELM_VERSION" ] && link helm "$HELM_VERSION"
 log "binaries in $BIN: $(ls "$BIN" | tr '\n' ' ')"

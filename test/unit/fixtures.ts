@@ -15,19 +15,27 @@ export function nativeContainer(
   };
 }
 
+export interface ContainerExtra extends Partial<Omit<ObservedContainer, 'id' | 'state' | 'labels'>> {
+  uid?: string;
+  labels?: Record<string, string>;
+}
+
 export function container(
   id: string,
   state: ContainerRunState,
   hash: string,
-  extra: { uid?: string; startedAt?: string } = {},
+  extra: ContainerExtra = {},
 ): ObservedContainer {
+  const { uid, labels, ...rest } = extra;
   return {
     id,
     name: 'nc_team-a_web',
     image: 'nco-test/busybox:1',
     imageId: 'sha256:abc',
     state,
-    labels: { [LABELS.ownerUid]: extra.uid ?? 'uid-1', [LABELS.configHash]: hash },
-    ...(extra.startedAt ? { startedAt: extra.startedAt } : {}),
+    labels: { [LABELS.ownerUid]: uid ?? 'uid-1', [LABELS.configHash]: hash, ...labels },
+    restartPolicy: { name: 'always', maximumRetryCount: 0 },
+    resources: {},
+    ...rest,
   };
 }

@@ -75,6 +75,127 @@ describe('NativeContainer status', () => {
   });
 });
 
+describe('NativeContainer status reasons', () => {
+  const ready = (s: ReturnType<typeof computeStatus>) => condition(s, 'Ready');
+
+  it.each([
+    [
+      'a paused container that should be paused',
+      { state: 'Paused' as const },
+      container('abc', 'paused', 'h'),
+      'True',
+      'Paused',
+    ],
+    [
+      'a container Docker keeps restarting',
+      {},
+      container('abc', 'restarting', 'h', { exitCode: 1 }),
+      'False',
+      'CrashLooping',
+    ],
+    [
+      'a running container failing its healthcheck',
+      {},
+      container('abc', 'running', 'h', { health: 'unhealthy' }),
+      'False',
+      'Unhealthy',
+    ],
+    [
+      'a running container before its first healthcheck',
+      {},
+      container('abc', 'running', 'h', { health: 'starting' }),
+      'False',
+      'Starting',
+    ],
+    ['a healthy running container', {}, container('abc', 'running', 'h', { health: 'healthy' }), 'True', 'Running'],
+    [
+      'a container that finished under restartPolicy Never',
+      { restartPolicy: 'Never' as const },
+      container('abc', 'exited', 'h', { exitCode: 0 }),
+      'False',
+      'Completed',
+    ],
+    [
+      'a container that failed under restartPolicy OnFailure',
+      { restartPolicy: 'OnFailure' as const },
+      container('abc', 'exited', 'h', { exitCode: 3 }),
+      'False',
+      'Failed',
+    ],
+    [
+      'a running container that should be stopped',
+      { state: 'Stopped' as const },
+      container('abc', 'running', 'h'),
+      'False',
+      'Stopping',
+    ],
+  ])('says so for %s', (_, spec, c, status, reason) => {
+    expect(ready(computeStatus({ nc: nativeContainer(spec), container: c, now }))).toMatchObject({ status, reason });
+  });
+
+  it('is not Ready while work is pending, so kubectl wait waits for the change', () => {
+    const s = computeStatus({ nc: nativeContainer(), container: container('abc', 'running', 'h'), pending: true, now });
+    expect(ready(s)?.status).toBe('False');
+    expect(condition(s, 'Reconciling')?.status).toBe('True');
+  });
+
+  it('shows a rebuild or a pull in progress in Ready, Reconciling and the state word', () => {
+    const progress = { reason: 'ImagePulling', message: 'Pulling r.io/app:2: 1.0 of 2.0 MB (50%).', state: 'Pulling' };
+    const s = computeStatus({ nc: nativeContainer(), container: container('abc', 'running', 'h'), progress, now });
+    expect(ready(s)).toMatchObject({ status: 'False', reason: 'ImagePulling' });
+    expect(condition(s, 'Reconciling')).toMatchObject({ status: 'True', message: progress.message });
+    expect(s.state).toBe('Pulling');
+  });
+
+  it('names a container that ran and stopped on its own Completed or Failed, and keeps Reconciling False', () => {
+    const s = computeStatus({
+      nc: nativeContainer({ restartPolicy: 'Never' }),
+      container: container('abc', 'exited', 'h', { exitCode: 0 }),
+      now,
+    });
+    expect(s).toMatchObject({ state: 'Completed', exitCode: 0 });
+    expect(condition(s, 'Reconciling')?.status).toBe('False');
+  });
+
+  it('reports what Docker reports of the container', () => {
+    const c = container('abc', 'running', 'h', {
+      imageId: 'sha256:1',
+      imageDigest: 'r.io/app@sha256:2',
+      startedAt: '2026-11-22T09:00:00Z',
+      restartCount: 2,
+      health: 'healthy',
+      ports: [{ containerPort: 80, protocol: 'tcp', hostPort: 8080, hostIP: '127.0.0.1' }],
+    });
+    expect(computeStatus({ nc: nativeContainer(), container: c, now })).toMatchObject({
+      containerID: 'abc',
+      imageID: 'sha256:1',
+      imageDigest: 'r.io/app@sha256:2',
+      startedAt: '2026-11-22T09:00:00Z',
+      restartCount: 2,
+      health: 'healthy',
+      ports: [{ containerPort: 80, protocol: 'TCP', hostPort: 8080, hostIP: '127.0.0.1' }],
+    });
+  });
+
+  it('remembers the restart request carried out, and keeps the old one when a reconcile fails', () => {
+    const done = computeStatus({
+      nc: nativeContainer(),
+      container: container('abc', 'running', 'h'),
+      restartRequest: 'r1',
+      now,
+    });
+    expect(done.restartRequest).toBe('r1');
+    const problem = { reason: 'BackendError', message: 'x', terminal: false };
+    const failed = computeStatus({
+      nc: { ...nativeContainer({ restartRequest: 'r2' }), status: done },
+      container: undefined,
+      problem,
+      now,
+    });
+    expect(failed.restartRequest).toBe('r1');
+  });
+});
+
 describe('setCondition', () => {
   it('adds a missing condition and replaces an existing one in place', () => {
     const one = setCondition([], { type: 'A', status: 'True', reason: 'R', message: 'm' }, now);

@@ -1,44 +1,245 @@
 // Translation of a NativeContainer spec into the container the backend should run (pure).
 import { createHash } from 'node:crypto';
-import type { DesiredState, NativeContainer } from '../../api/native-container.ts';
-import type { ContainerConfig } from '../../backend/container-backend.ts';
-import { containerName, LABELS, ownerLabels } from '../../backend/labels.ts';
+import { defaultPullPolicy, normalizeImage } from '../../api/image-reference.ts';
+import type {
+  DesiredState,
+  NativeContainer,
+  NativeContainerSpec,
+  PullPolicy,
+  RestartPolicy,
+} from '../../api/native-container.ts';
+import { parseQuantity, toBytes, toNanoCpus } from '../../api/quantity.ts';
+import type {
+  ContainerConfig,
+  HealthConfig,
+  LogConfig,
+  PortMapping,
+  Protocol,
+  RestartPolicyConfig,
+} from '../../backend/container-backend.ts';
+import {
+  containerName,
+  LABELS,
+  nextContainerName,
+  ownerLabels,
+  volumeLabels,
+  volumeName,
+} from '../../backend/labels.ts';
+
+export { normalizeImage } from '../../api/image-reference.ts';
+
+export interface DesiredVolume {
+  /** Docker volume name. */
+  name: string;
+  /** Name in the spec. */
+  specName: string;
+  autoDelete: boolean;
+  labels: Record<string, string>;
+}
 
 export interface Desired {
+  /** The container to create; config.name is its final name. */
   config: ContainerConfig;
+  /** The name a rebuilt container has while the old one still exists. */
+  nextName: string;
   /** Hash of every field that needs a new container when it changes; stored as a label. */
   hash: string;
   state: DesiredState;
+  pullPolicy: PullPolicy;
+  stopTimeoutSeconds: number;
+  /** Docker restarts an exited container itself (Always, UnlessStopped); with the others it stays exited. */
+  restartsOnExit: boolean;
+  volumes: DesiredVolume[];
+  restartRequest?: string;
+  rebuildRequest?: string;
 }
 
-export function desiredContainer(nc: NativeContainer): Desired {
+const RESTART_POLICIES: Record<RestartPolicy, RestartPolicyConfig['name']> = {
+  Always: 'always',
+  OnFailure: 'on-failure',
+  Never: 'no',
+  UnlessStopped: 'unless-stopped',
+};
+
+/** Defaults of the CRD, for objects that did not pass the API server's defaulting (tests, old objects). */
+type Defaulted = 'tty' | 'stdin' | 'restartPolicy' | 'state' | 'stopTimeoutSeconds';
+type Spec = NativeContainerSpec & Required<Pick<NativeContainerSpec, Defaulted>>;
+
+const SPEC_DEFAULTS: Required<Pick<NativeContainerSpec, Defaulted>> = {
+  tty: false,
+  stdin: false,
+  restartPolicy: 'Always',
+  state: 'Running',
+  stopTimeoutSeconds: 10,
+};
+
+/**
+ * The desired container. `env` holds the resolved values of every variable (valueFrom
+ * included); without it only literal values are used, which is enough for deletion.
+ */
+export function desiredContainer(nc: NativeContainer, env?: Record<string, string>): Desired {
   const { namespace = 'default', name, uid = '' } = nc.metadata;
-  const spec = nc.spec;
-  // Env is a map by name (unique names are enforced), so its order must not force a recreate.
-  const sorted = [...(spec.env ?? [])].sort((a, b) => (a.name < b.name ? -1 : 1));
-  const env = Object.fromEntries(sorted.map((e) => [e.name, e.value ?? '']));
-  const recreateFields = {
+  const spec: Spec = { ...SPEC_DEFAULTS, ...nc.spec };
+  const literal = Object.fromEntries((spec.env ?? []).map((e) => [e.name, e.value ?? '']));
+  const process = processOf(spec, sortedEnv(env ?? literal));
+  const mounts = (spec.volumes ?? []).map((v) => ({
+    volume: volumeName(namespace, name, v.name),
+    target: v.mountPath,
+    readOnly: v.readOnly ?? false,
+  }));
+  const hash = configHash({ ...process, mounts, rebuildRequest: spec.rebuildRequest ?? null, limits: limitsOf(spec) });
+  const config: ContainerConfig = {
+    ...processConfig(process),
+    name: containerName(namespace, name),
+    labels: {
+      ...spec.labels,
+      ...ownerLabels({ uid, namespace, name }),
+      [LABELS.configHash]: hash,
+      ...optional(LABELS.rebuildRequest, spec.rebuildRequest),
+      ...optional(LABELS.description, spec.description),
+    },
+    mounts,
+    resources: resourcesOf(spec),
+    restartPolicy: restartPolicyOf(spec),
+    stopTimeoutSeconds: spec.stopTimeoutSeconds,
+  };
+  return {
+    config,
+    nextName: nextContainerName(namespace, name),
+    hash,
+    state: spec.state,
+    pullPolicy: spec.imagePullPolicy ?? defaultPullPolicy(spec.image),
+    stopTimeoutSeconds: spec.stopTimeoutSeconds,
+    restartsOnExit: spec.restartPolicy === 'Always' || spec.restartPolicy === 'UnlessStopped',
+    volumes: (spec.volumes ?? []).map((v) => desiredVolume(namespace, name, v.name, v.autoDelete ?? true)),
+    ...(spec.restartRequest !== undefined ? { restartRequest: spec.restartRequest } : {}),
+    ...(spec.rebuildRequest !== undefined ? { rebuildRequest: spec.rebuildRequest } : {}),
+  };
+}
+
+/** The fields that need a new container when they change (besides mounts and requests). */
+interface ProcessFields {
+  image: string;
+  command: string[] | null;
+  args: string[] | null;
+  env: Record<string, string>;
+  tty: boolean;
+  stdin: boolean;
+  workingDir: string | null;
+  hostname: string | null;
+  labels: Record<string, string>;
+  ports: PortMapping[];
+  healthcheck: HealthConfig | null;
+  log: LogConfig;
+  stopSignal: string | null;
+}
+
+function processOf(spec: Spec, env: Record<string, string>): ProcessFields {
+  return {
     image: normalizeImage(spec.image),
     command: spec.command ?? null,
     args: spec.args ?? null,
     env,
+    tty: spec.tty,
+    stdin: spec.stdin,
+    workingDir: spec.workingDir ?? null,
+    hostname: spec.hostname ?? null,
+    labels: spec.labels ?? {},
+    ports: portsOf(spec),
+    healthcheck: healthOf(spec) ?? null,
+    log: logOf(spec),
+    stopSignal: spec.stopSignal ?? null,
   };
-  const hash = configHash(recreateFields);
-  const config: ContainerConfig = {
-    name: containerName(namespace, name),
-    image: recreateFields.image,
-    ...(spec.command ? { command: spec.command } : {}),
-    ...(spec.args ? { args: spec.args } : {}),
-    env,
-    labels: { ...ownerLabels({ uid, namespace, name }), [LABELS.configHash]: hash },
-  };
-  return { config, hash, state: spec.state ?? 'Running' };
 }
 
-/** A reference without a tag or digest means :latest, as in Docker. */
-export function normalizeImage(image: string): string {
-  const lastSegment = image.slice(image.lastIndexOf('/') + 1);
-  return image.includes('@') || lastSegment.includes(':') ? image : `${image}:latest`;
+function processConfig(
+  p: ProcessFields,
+): Omit<ContainerConfig, 'name' | 'labels' | 'mounts' | 'resources' | 'restartPolicy'> {
+  return {
+    image: p.image,
+    ...(p.command ? { command: p.command } : {}),
+    ...(p.args ? { args: p.args } : {}),
+    env: p.env,
+    tty: p.tty,
+    openStdin: p.stdin,
+    ...(p.workingDir ? { workingDir: p.workingDir } : {}),
+    ...(p.hostname ? { hostname: p.hostname } : {}),
+    ports: p.ports,
+    ...(p.healthcheck ? { healthcheck: p.healthcheck } : {}),
+    ...(p.stopSignal ? { stopSignal: p.stopSignal } : {}),
+    log: p.log,
+  };
+}
+
+// Docker cannot lift a limit in place (0 means "unchanged" to docker update), so adding or
+// removing one rebuilds; changing its value does not.
+function limitsOf(spec: Spec): { cpu: boolean; memory: boolean } {
+  return { cpu: spec.resources?.cpu !== undefined, memory: spec.resources?.memory !== undefined };
+}
+
+function restartPolicyOf(spec: Spec): RestartPolicyConfig {
+  const policy: RestartPolicy = spec.restartPolicy;
+  return {
+    name: RESTART_POLICIES[policy],
+    maximumRetryCount: policy === 'OnFailure' ? (spec.maxRetries ?? 0) : 0,
+  };
+}
+
+function desiredVolume(namespace: string, name: string, volume: string, autoDelete: boolean): DesiredVolume {
+  return {
+    name: volumeName(namespace, name, volume),
+    specName: volume,
+    autoDelete,
+    labels: volumeLabels(namespace, name, volume, autoDelete),
+  };
+}
+
+function optional(label: string, value: string | undefined): Record<string, string> {
+  return value === undefined ? {} : { [label]: value };
+}
+
+// Validation guarantees quantities; a resource stored under an older schema must still be deletable.
+function resourcesOf(spec: NativeContainerSpec): ContainerConfig['resources'] {
+  const { cpu, memory } = spec.resources ?? {};
+  return {
+    ...(cpu !== undefined && parseQuantity(cpu) ? { nanoCpus: toNanoCpus(cpu) } : {}),
+    ...(memory !== undefined && parseQuantity(memory) ? { memoryBytes: toBytes(memory) } : {}),
+  };
+}
+
+// Env is a map by name (unique names are enforced), so its order must not force a recreate.
+function sortedEnv(env: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+function portsOf(spec: NativeContainerSpec): PortMapping[] {
+  return (spec.ports ?? []).map((p) => ({
+    containerPort: p.containerPort,
+    protocol: (p.protocol ?? 'TCP').toLowerCase() as Protocol,
+    ...(p.hostPort !== undefined ? { hostPort: p.hostPort } : {}),
+    ...(p.hostIP !== undefined ? { hostIP: p.hostIP } : {}),
+  }));
+}
+
+function healthOf(spec: NativeContainerSpec): HealthConfig | undefined {
+  if (!spec.healthcheck) return undefined;
+  const h = { intervalSeconds: 30, timeoutSeconds: 30, retries: 3, startPeriodSeconds: 0, ...spec.healthcheck };
+  return {
+    command: h.command,
+    intervalSeconds: h.intervalSeconds,
+    timeoutSeconds: h.timeoutSeconds,
+    retries: h.retries,
+    startPeriodSeconds: h.startPeriodSeconds,
+  };
+}
+
+/** JD's default: one rotated local log of 10 MB. */
+function logOf(spec: NativeContainerSpec): LogConfig {
+  const l = { driver: 'local', maxSize: '10m', maxFiles: 1, ...spec.logging };
+  const config: Record<string, string> = { 'max-size': l.maxSize, 'max-file': String(l.maxFiles) };
+  // The local driver compresses rotated files and refuses to start with one file and compression.
+  if (l.driver === 'local' && l.maxFiles === 1) config['compress'] = 'false';
+  return { type: l.driver, config };
 }
 
 export function configHash(fields: unknown): string {

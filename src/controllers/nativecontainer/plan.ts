@@ -1,79 +1,247 @@
 // The planner: desired + observed -> operations. Pure: no I/O, no clock, no randomness.
 // Operations are data with a cause, so tests compare printed plans and the causes go into
 // Events and condition messages.
-import type { ObservedContainer } from '../../backend/container-backend.ts';
+//
+// Invariants the order of operations keeps:
+// - a pull comes before anything is stopped, so a failed pull leaves the old container as it was;
+// - a rebuilt container exists (under its next name) before the old one is stopped and removed;
+// - a volume is removed only after every container that mounts it.
+import type { ContainerUpdate, ObservedContainer } from '../../backend/container-backend.ts';
 import { LABELS } from '../../backend/labels.ts';
 import type { Desired } from './desired.ts';
 import type { Observed } from './observe.ts';
 
-export type Operation =
-  | { type: 'Pull'; image: string; cause: string }
-  | { type: 'Create'; cause: string }
-  | { type: 'Start'; target: Target; cause: string }
-  | { type: 'Stop'; target: Target; cause: string }
-  | { type: 'Remove'; target: Target; cause: string };
-
 /** The container an operation acts on: an existing one, or the one Create makes in this plan. */
 export type Target = { id: string } | 'created';
+
+type ContainerOp = 'Start' | 'Stop' | 'Restart' | 'Pause' | 'Unpause' | 'Remove';
+
+export type Operation =
+  | { type: 'Pull'; image: string; cause: string }
+  /** Nothing can proceed; the executor fails with this reason (e.g. image absent and pull policy Never). */
+  | { type: 'Blocked'; reason: string; cause: string }
+  | { type: 'CreateVolume'; volume: string; labels: Record<string, string>; cause: string }
+  | { type: 'Create'; name: string; cause: string }
+  | { type: ContainerOp; target: Target; cause: string }
+  | { type: 'Update'; target: Target; update: ContainerUpdate; cause: string }
+  | { type: 'Rename'; target: Target; name: string; cause: string }
+  | { type: 'RemoveVolume'; volume: string; cause: string };
+
+/** What the operator did that Docker cannot record, kept in the resource's status. */
+export interface History {
+  /** The last spec.restartRequest carried out. */
+  restartRequest?: string;
+  /** The container was last stopped because the spec said Stopped (not by exiting on its own). */
+  stoppedOnRequest: boolean;
+}
 
 export interface PlanInput {
   desired: Desired;
   observed: Observed;
   deleting: boolean;
+  history?: History;
 }
 
-export function plan({ desired, observed, deleting }: PlanInput): Operation[] {
-  const ops: Operation[] = observed.stale.map((c) => remove(c, 'left by an earlier resource of the same name'));
-  if (deleting) return [...ops, ...observed.owned.flatMap((c) => stopAndRemove(c, 'resource is being deleted'))];
-
-  // Keep the newest matching container; any other is a duplicate or outdated.
-  const [keep, ...extra] = [...observed.owned].sort(byPreference(desired.hash));
-  ops.push(...extra.map((c) => remove(c, 'duplicate container for one resource')));
-
-  if (!keep) return [...ops, ...createAndMaybeStart(desired, observed, 'container does not exist')];
-  if (keep.labels[LABELS.configHash] !== desired.hash) {
-    // Pull comes first so the old container keeps running while the new image downloads.
+export function plan({ desired, observed, deleting, history }: PlanInput): Operation[] {
+  const ops: Operation[] = observed.stale.map((c) => op('Remove', c, 'left by an earlier resource of the same name'));
+  if (deleting) {
     return [
       ...ops,
-      ...pullIfMissing(desired, observed),
-      ...stopAndRemove(keep, 'configuration changed: the container is rebuilt'),
-      ...createAndMaybeStart(desired, { ...observed, imagePresent: true }, 'rebuild with the new configuration'),
+      ...observed.owned.flatMap((c) => stopAndRemove(c, 'resource is being deleted')),
+      ...volumesToDelete(desired, observed),
     ];
   }
-  return [...ops, ...converge(keep, desired)];
+  // Keep the best container; any other is a duplicate, or the old one of an interrupted rebuild.
+  const [keep, ...extra] = [...observed.owned].sort(byPreference(desired.hash));
+  ops.push(...extra.flatMap((c) => stopAndRemove(c, 'duplicate container for one resource')));
+  if (!keep) return [...ops, ...create(desired, observed, desired.config.name, 'container does not exist')];
+  if (keep.labels[LABELS.configHash] !== desired.hash) return [...ops, ...rebuild(keep, desired, observed)];
+  return [...ops, ...converge(keep, desired, history ?? { stoppedOnRequest: false })];
 }
 
-function converge(c: ObservedContainer, desired: Desired): Operation[] {
-  const running = isRunning(c);
-  if (desired.state === 'Running' && !running)
-    return [{ type: 'Start', target: { id: c.id }, cause: `container is ${c.state}` }];
-  if (desired.state === 'Stopped' && running)
-    return [{ type: 'Stop', target: { id: c.id }, cause: 'desired state is Stopped' }];
-  return [];
+function create(desired: Desired, observed: Observed, name: string, cause: string): Operation[] {
+  return [
+    ...pull(desired, observed),
+    ...missingVolumes(desired, observed),
+    { type: 'Create', name, cause },
+    ...startAs(desired, 'created'),
+  ];
 }
 
-function createAndMaybeStart(desired: Desired, observed: Observed, cause: string): Operation[] {
-  const ops: Operation[] = [...pullIfMissing(desired, observed), { type: 'Create', cause }];
-  if (desired.state === 'Running') ops.push({ type: 'Start', target: 'created', cause: 'desired state is Running' });
+/** New container first (next name), then the old one goes, then the new one takes the name. */
+function rebuild(old: ObservedContainer, desired: Desired, observed: Observed): Operation[] {
+  const cause = rebuildCause(old, desired);
+  return [
+    ...pull(desired, observed),
+    ...missingVolumes(desired, observed),
+    { type: 'Create', name: desired.nextName, cause: `rebuild: ${cause}` },
+    ...stopAndRemove(old, `rebuild: ${cause}`),
+    { type: 'Rename', target: 'created', name: desired.config.name, cause: 'rebuilt container takes the name' },
+    ...startAs(desired, 'created'),
+  ];
+}
+
+function rebuildCause(old: ObservedContainer, desired: Desired): string {
+  if (old.image !== desired.config.image) return `image changed from ${old.image} to ${desired.config.image}`;
+  if ((old.labels[LABELS.rebuildRequest] ?? '') !== (desired.rebuildRequest ?? '')) return 'rebuild requested';
+  return 'configuration changed';
+}
+
+function converge(c: ObservedContainer, desired: Desired, history: History): Operation[] {
+  const ops: Operation[] = [];
+  if (c.name !== desired.config.name) {
+    ops.push({
+      type: 'Rename',
+      target: { id: c.id },
+      name: desired.config.name,
+      cause: 'finish an interrupted rebuild',
+    });
+  }
+  const update = updateOf(c, desired);
+  if (update) ops.push({ type: 'Update', target: { id: c.id }, update, cause: describeUpdate(c, update) });
+  const restartPending = desired.restartRequest !== undefined && desired.restartRequest !== history.restartRequest;
+  if (desired.state === 'Running') ops.push(...toRunning(c, desired, history, restartPending));
+  if (desired.state === 'Stopped') ops.push(...toStopped(c));
+  if (desired.state === 'Paused') ops.push(...toPaused(c));
   return ops;
 }
 
-function pullIfMissing(desired: Desired, observed: Observed): Operation[] {
-  return observed.imagePresent ? [] : [{ type: 'Pull', image: desired.config.image, cause: 'image not present' }];
+function toRunning(c: ObservedContainer, desired: Desired, history: History, restartPending: boolean): Operation[] {
+  const restart = restartPending ? [op('Restart', c, 'restart requested')] : [];
+  switch (c.state) {
+    case 'running':
+      return restart;
+    case 'paused':
+      return [op('Unpause', c, 'desired state is Running'), ...restart];
+    case 'created':
+      return [op('Start', c, 'container is created')];
+    case 'exited':
+    case 'dead':
+      return startExited(c, desired, history, restartPending);
+    default:
+      // restarting: Docker is at it under the restart policy; removing: going away.
+      return [];
+  }
+}
+
+/** With Never or OnFailure a container that exited on its own stays exited; see restartPolicy in the CRD. */
+function startExited(c: ObservedContainer, desired: Desired, history: History, restartPending: boolean): Operation[] {
+  if (restartPending) return [op('Start', c, 'restart requested')];
+  if (history.stoppedOnRequest) return [op('Start', c, 'desired state is Running again')];
+  if (desired.restartsOnExit) return [op('Start', c, `container is ${c.state}`)];
+  return [];
+}
+
+function toStopped(c: ObservedContainer): Operation[] {
+  const cause = 'desired state is Stopped';
+  if (c.state === 'paused')
+    return [op('Unpause', c, 'a paused container is unpaused to stop gracefully'), op('Stop', c, cause)];
+  if (c.state === 'running' || c.state === 'restarting') return [op('Stop', c, cause)];
+  return [];
+}
+
+function toPaused(c: ObservedContainer): Operation[] {
+  const cause = 'desired state is Paused';
+  if (c.state === 'running') return [op('Pause', c, cause)];
+  if (c.state === 'created' || c.state === 'exited' || c.state === 'dead') {
+    return [op('Start', c, 'a container is started before it is paused'), op('Pause', c, cause)];
+  }
+  return [];
+}
+
+function startAs(desired: Desired, target: Target): Operation[] {
+  if (desired.state === 'Running') return [{ type: 'Start', target, cause: 'desired state is Running' }];
+  if (desired.state === 'Paused') {
+    return [
+      { type: 'Start', target, cause: 'a container is started before it is paused' },
+      { type: 'Pause', target, cause: 'desired state is Paused' },
+    ];
+  }
+  return [];
+}
+
+function pull(desired: Desired, observed: Observed): Operation[] {
+  const image = desired.config.image;
+  if (desired.pullPolicy === 'Always') return [{ type: 'Pull', image, cause: 'imagePullPolicy is Always' }];
+  if (observed.imagePresent) return [];
+  if (desired.pullPolicy === 'Never') {
+    return [
+      { type: 'Blocked', reason: 'ImageNotFound', cause: `image ${image} is not present and imagePullPolicy is Never` },
+    ];
+  }
+  return [{ type: 'Pull', image, cause: 'image not present' }];
+}
+
+function missingVolumes(desired: Desired, observed: Observed): Operation[] {
+  const present = new Set(observed.volumes.map((v) => v.name));
+  return desired.volumes
+    .filter((v) => !present.has(v.name))
+    .map((v) => ({
+      type: 'CreateVolume',
+      volume: v.name,
+      labels: v.labels,
+      cause: `volume ${v.specName} does not exist`,
+    }));
+}
+
+/** Volumes marked autoDelete: by the spec for those still in it, by their label for those removed from it. */
+function volumesToDelete(desired: Desired, observed: Observed): Operation[] {
+  const inSpec = new Map(desired.volumes.map((v) => [v.name, v.autoDelete]));
+  return observed.volumes
+    .filter((v) => inSpec.get(v.name) ?? v.labels[LABELS.autoDelete] !== 'false')
+    .map((v) => ({
+      type: 'RemoveVolume',
+      volume: v.name,
+      cause: 'resource is being deleted and the volume has autoDelete',
+    }));
+}
+
+function updateOf(c: ObservedContainer, desired: Desired): ContainerUpdate | undefined {
+  const want = desired.config.resources;
+  const have = c.resources ?? {};
+  const resources = {
+    ...(want.nanoCpus !== undefined && want.nanoCpus !== have.nanoCpus ? { nanoCpus: want.nanoCpus } : {}),
+    ...(want.memoryBytes !== undefined && want.memoryBytes !== have.memoryBytes
+      ? { memoryBytes: want.memoryBytes }
+      : {}),
+  };
+  const policy = desired.config.restartPolicy;
+  const policyChanged =
+    c.restartPolicy !== undefined &&
+    (c.restartPolicy.name !== policy.name || c.restartPolicy.maximumRetryCount !== policy.maximumRetryCount);
+  if (Object.keys(resources).length === 0 && !policyChanged) return undefined;
+  return {
+    ...(Object.keys(resources).length > 0 ? { resources } : {}),
+    ...(policyChanged ? { restartPolicy: policy } : {}),
+  };
+}
+
+function describeUpdate(c: ObservedContainer, u: ContainerUpdate): string {
+  const parts: string[] = [];
+  const cpus = (n: number | undefined): string => (n === undefined ? 'none' : `${n / 1e9}`);
+  if (u.resources?.nanoCpus !== undefined)
+    parts.push(`cpu ${cpus(c.resources?.nanoCpus)} -> ${cpus(u.resources.nanoCpus)}`);
+  if (u.resources?.memoryBytes !== undefined) {
+    parts.push(`memory ${c.resources?.memoryBytes ?? 'none'} -> ${u.resources.memoryBytes} bytes`);
+  }
+  if (u.restartPolicy) {
+    const fmt = (p: { name: string; maximumRetryCount: number }): string =>
+      p.name === 'on-failure' && p.maximumRetryCount > 0 ? `${p.name}:${p.maximumRetryCount}` : p.name;
+    parts.push(`restart policy ${c.restartPolicy ? fmt(c.restartPolicy) : 'none'} -> ${fmt(u.restartPolicy)}`);
+  }
+  return `in place: ${parts.join(', ')}`;
 }
 
 /** A graceful stop first gives the process its stop signal and grace period; remove alone would kill it. */
 function stopAndRemove(c: ObservedContainer, cause: string): Operation[] {
-  const stop: Operation[] = isRunning(c) ? [{ type: 'Stop', target: { id: c.id }, cause }] : [];
-  return [...stop, remove(c, cause)];
+  const ops: Operation[] = [];
+  if (c.state === 'paused') ops.push(op('Unpause', c, cause));
+  if (c.state === 'running' || c.state === 'restarting' || c.state === 'paused') ops.push(op('Stop', c, cause));
+  return [...ops, op('Remove', c, cause)];
 }
 
-function isRunning(c: ObservedContainer): boolean {
-  return c.state === 'running' || c.state === 'restarting' || c.state === 'paused';
-}
-
-function remove(c: ObservedContainer, cause: string): Operation {
-  return { type: 'Remove', target: { id: c.id }, cause };
+function op(type: ContainerOp, c: ObservedContainer, cause: string): Operation {
+  return { type, target: { id: c.id }, cause };
 }
 
 /** Containers with the desired hash first, then running ones, then the most recently started. */
@@ -84,14 +252,34 @@ function byPreference(hash: string): (a: ObservedContainer, b: ObservedContainer
     score(b) - score(a) || (b.startedAt ?? '').localeCompare(a.startedAt ?? '') || a.id.localeCompare(b.id);
 }
 
+/** True when the plan replaces the container (a rebuild). */
+export function isRebuild(ops: readonly Operation[]): boolean {
+  return ops.some((o) => o.type === 'Rename' && o.target === 'created');
+}
+
 /** One line an operation: "Remove 0123456789ab (configuration changed)". */
 export function formatPlan(ops: readonly Operation[]): string {
   return ops.map(formatOperation).join('\n');
 }
 
-export function formatOperation(op: Operation): string {
-  if (op.type === 'Pull') return `Pull ${op.image} (${op.cause})`;
-  if (op.type === 'Create') return `Create (${op.cause})`;
-  const target = op.target === 'created' ? 'new container' : op.target.id.slice(0, 12);
-  return `${op.type} ${target} (${op.cause})`;
+export function formatOperation(o: Operation): string {
+  switch (o.type) {
+    case 'Pull':
+      return `Pull ${o.image} (${o.cause})`;
+    case 'Blocked':
+      return `Blocked ${o.reason} (${o.cause})`;
+    case 'CreateVolume':
+    case 'RemoveVolume':
+      return `${o.type} ${o.volume} (${o.cause})`;
+    case 'Create':
+      return `Create ${o.name} (${o.cause})`;
+    case 'Rename':
+      return `Rename ${targetName(o.target)} to ${o.name} (${o.cause})`;
+    default:
+      return `${o.type} ${targetName(o.target)} (${o.cause})`;
+  }
+}
+
+function targetName(target: Target): string {
+  return target === 'created' ? 'new container' : target.id.slice(0, 12);
 }

@@ -1,23 +1,32 @@
-// The NativeContainer reconciler: read from the cache, observe, plan, execute, write status.
-// Level-triggered and idempotent: it gets only a key and re-reads everything, so running it
-// twice in a row does nothing the second time.
+// The NativeContainer reconciler: read from the cache, validate, resolve references, observe,
+// plan, execute, write status. Level-triggered and idempotent: it gets only a key and re-reads
+// everything, so running it twice in a row does nothing the second time.
 import type { Logger } from 'pino';
-import { CONTAINER_FINALIZER, NATIVE_CONTAINER } from '../../api/group.ts';
+import { findCondition } from '../../api/conditions.ts';
+import { CONTAINER_FINALIZER, NATIVE_CONTAINER, objectPath } from '../../api/group.ts';
 import type { NativeContainer } from '../../api/native-container.ts';
 import { splitKey } from '../../api/object.ts';
 import { validateNativeContainer } from '../../api/validate.ts';
-import { StaleTaskError, type ContainerBackend, type ObservedContainer } from '../../backend/container-backend.ts';
+import {
+  StaleTaskError,
+  type ContainerBackend,
+  type ObservedContainer,
+  type RegistryAuth,
+} from '../../backend/container-backend.ts';
 import { DONE, type Action, type ReconcileContext } from '../../runtime/controller.ts';
-import { errorMessage, TerminalError } from '../../runtime/errors.ts';
+import { TerminalError } from '../../runtime/errors.ts';
 import type { EventRecorder } from '../../runtime/events.ts';
 import { addFinalizer, hasFinalizer, removeFinalizer } from '../../runtime/finalizer.ts';
-import type { KubeClient } from '../../runtime/kube-client.ts';
-import { writeStatus } from '../../runtime/status-writer.ts';
+import { isNotFound, type KubeClient } from '../../runtime/kube-client.ts';
 import { desiredContainer, type Desired } from './desired.ts';
 import { execute } from './execute.ts';
-import { observe } from './observe.ts';
-import { formatOperation, plan, type Operation } from './plan.ts';
-import { computeStatus, type Problem } from './status.ts';
+import { observe, type Observed } from './observe.ts';
+import { formatOperation, isRebuild, plan, type History, type Operation } from './plan.ts';
+import { problemOf } from './problems.ts';
+import { PullReporter } from './pull-reporter.ts';
+import { ReferenceError, resolveReferences, type ReferenceLookup } from './references.ts';
+import { computeStatus, type Problem, type Progress, type StatusInput } from './status.ts';
+import { StatusSink } from './status-sink.ts';
 
 export interface NativeContainerReconcilerDeps {
   client: KubeClient;
@@ -25,17 +34,21 @@ export interface NativeContainerReconcilerDeps {
   events: EventRecorder;
   /** The informer's cache. */
   get: (key: string) => NativeContainer | undefined;
+  /** Secrets, ConfigMaps and ContainerSecrets, from their informers' caches. */
+  refs: ReferenceLookup;
   now?: () => Date;
   /** Safety-net requeue of a healthy resource. */
   resyncAfterMs?: number;
-  stopTimeoutSeconds?: number;
+  /** Requeue while something settles that no event may announce (a healthcheck, a crash loop). */
+  pollAfterMs?: number;
+  /** At most one status write of pull progress per this interval. */
+  progressIntervalMs?: number;
   /** Called when the reconcile acts on a resource that was Ready for its current generation: drift. */
   onDrift?: (cause: string) => void;
 }
 
 export function resourcePath(namespace: string, name: string): string {
-  const { group, version, plural } = NATIVE_CONTAINER;
-  return `/apis/${group}/${version}/namespaces/${namespace}/${plural}/${name}`;
+  return objectPath(NATIVE_CONTAINER, namespace, name);
 }
 
 export class NativeContainerReconciler {
@@ -45,7 +58,8 @@ export class NativeContainerReconciler {
     this.deps = {
       now: () => new Date(),
       resyncAfterMs: 300_000,
-      stopTimeoutSeconds: 10,
+      pollAfterMs: 5_000,
+      progressIntervalMs: 2_000,
       onDrift: () => undefined,
       ...deps,
     };
@@ -55,55 +69,88 @@ export class NativeContainerReconciler {
     const cached = this.deps.get(key);
     if (!cached) return DONE;
     const { namespace = 'default', name } = splitKey(key);
-    const path = resourcePath(namespace, name);
-    if (cached.metadata.deletionTimestamp) return this.finalize(cached, path, ctx.log);
+    const sink = new StatusSink(this.deps.client, resourcePath(namespace, name), cached.status);
+    if (cached.metadata.deletionTimestamp) return this.finalize(cached, sink, ctx.log);
 
-    const problems = validateNativeContainer(cached);
-    if (problems.length > 0) {
-      const problem = { reason: 'InvalidSpec', message: problems.join('; '), terminal: true };
-      await this.writeStatus(cached, path, undefined, problem);
-      throw new TerminalError(problem.reason, problem.message);
+    const invalid = validateNativeContainer(cached);
+    if (invalid.length > 0) {
+      return this.stall(cached, sink, { reason: 'InvalidSpec', message: invalid.join('; '), terminal: true });
     }
-    const nc = await addFinalizer(this.deps.client, path, cached, CONTAINER_FINALIZER);
-    const desired = desiredContainer(nc);
+    const nc = await addFinalizer(this.deps.client, resourcePath(namespace, name), cached, CONTAINER_FINALIZER);
+    let resolved: { env: Record<string, string>; auth?: RegistryAuth };
     try {
-      await this.converge(nc, desired, ctx.log);
+      resolved = resolveReferences(nc, this.deps.refs);
     } catch (err) {
-      const problem = { reason: 'BackendError', message: errorMessage(err), terminal: false };
-      await this.writeStatus(nc, path, await this.current(nc, desired).catch(() => undefined), problem);
-      throw err;
+      if (!(err instanceof ReferenceError)) throw err;
+      return this.stall(nc, sink, { reason: err.reason, message: err.message, terminal: true });
     }
-    await this.writeStatus(nc, path, await this.current(nc, desired), undefined);
-    return { requeueAfterMs: this.deps.resyncAfterMs };
+    const desired = desiredContainer(nc, resolved.env);
+    await this.converge(nc, desired, resolved.auth, sink, ctx.log);
+    return this.settle(nc, desired, sink);
   };
 
-  private async converge(nc: NativeContainer, desired: Desired, log: Logger): Promise<void> {
-    const observed = await observe(this.deps.backend, nc, desired.config.image);
-    const ops = plan({ desired, observed, deleting: false });
-    if (ops.length === 0) return;
-    if (wasConverged(nc)) this.deps.onDrift(ops[0]!.cause);
-    log.info({ plan: ops.map(formatOperation) }, 'executing plan');
+  private async converge(
+    nc: NativeContainer,
+    desired: Desired,
+    auth: RegistryAuth | undefined,
+    sink: StatusSink,
+    log: Logger,
+  ): Promise<void> {
+    let ops: Operation[] = [];
+    let observed: Observed | undefined;
+    try {
+      observed = await observe(this.deps.backend, nc, desired.config.image);
+      ops = plan({ desired, observed, deleting: false, history: historyOf(nc) });
+      if (ops.length === 0) return;
+      if (wasConverged(nc)) this.deps.onDrift(ops[0]!.cause);
+      log.info({ plan: ops.map(formatOperation) }, 'executing plan');
+      await this.run(nc, desired, ops, { auth, sink, log, before: pick(observed.owned, desired) });
+    } catch (err) {
+      if (err instanceof StaleTaskError) await this.removeStale(nc, observed?.owned ?? [], log, err);
+      const problem = problemOf(err, { rebuilding: isRebuild(ops), hasSecretRef: nc.spec.secretRef !== undefined });
+      log.warn({ reason: problem.reason, err: problem.message }, 'reconcile failed');
+      await this.deps.events.record(withKind(nc), 'Warning', problem.reason, problem.message);
+      await this.write(nc, sink, { container: await this.current(nc, desired), problem });
+      if (problem.terminal) throw new TerminalError(problem.reason, problem.message);
+      throw err;
+    }
+  }
+
+  private async run(
+    nc: NativeContainer,
+    desired: Desired,
+    ops: Operation[],
+    ctx: { auth: RegistryAuth | undefined; sink: StatusSink; log: Logger; before: ObservedContainer | undefined },
+  ): Promise<void> {
+    const progress = progressOf(ops);
+    if (progress) await this.write(nc, ctx.sink, { container: ctx.before, progress });
+    const pulls = new PullReporter({
+      intervalMs: this.deps.progressIntervalMs,
+      now: this.deps.now,
+      log: ctx.log,
+      write: (message) =>
+        this.write(nc, ctx.sink, {
+          container: ctx.before,
+          progress: { reason: 'ImagePulling', message, state: 'Pulling' },
+        }),
+    });
     try {
       await execute(ops, {
         backend: this.deps.backend,
         desired,
-        stopTimeoutSeconds: this.deps.stopTimeoutSeconds,
-        hooks: {
-          onStep: (op) => this.announce(nc, op, log),
-          onPullProgress: (image, p) => log.debug({ image, ...p }, 'pulling'),
-        },
+        ...(ctx.auth ? { auth: ctx.auth } : {}),
+        hooks: { onStep: (op) => this.announce(nc, op, ctx.log), onPullProgress: (image, p) => pulls.report(image, p) },
       });
-    } catch (err) {
-      if (!(err instanceof StaleTaskError)) throw err;
-      await this.replaceStale(nc, observed.owned, log, err);
+    } finally {
+      await pulls.flush();
     }
   }
 
   /**
    * A container whose runtime task outlived a Docker restart can never start again. Removing it
-   * (volumes stay) lets the retry create it anew under the same name.
+   * (volumes stay) lets the retry, which the error still causes, create it anew under the same name.
    */
-  private async replaceStale(nc: NativeContainer, owned: ObservedContainer[], log: Logger, err: Error): Promise<never> {
+  private async removeStale(nc: NativeContainer, owned: ObservedContainer[], log: Logger, err: Error): Promise<void> {
     for (const c of owned) {
       log.warn({ container: c.id.slice(0, 12), err: err.message }, 'container has a stale runtime task; recreating it');
       await this.deps.events.record(
@@ -114,57 +161,148 @@ export class NativeContainerReconciler {
       );
       await this.deps.backend.remove(c.id);
     }
-    throw err;
   }
 
-  /** Stops and removes the container, then lets the resource go. A container already gone is success. */
-  private async finalize(nc: NativeContainer, path: string, log: Logger): Promise<Action> {
+  /** After a successful plan: status from a fresh observation, and when to look again. */
+  private async settle(nc: NativeContainer, desired: Desired, sink: StatusSink): Promise<Action> {
+    const after = await observe(this.deps.backend, nc, desired.config.image);
+    const history: History = { ...historyOf(nc), ...doneRestart(desired) };
+    const pending = plan({ desired, observed: after, deleting: false, history }).length > 0;
+    const container = pick(after.owned, desired);
+    await this.write(nc, sink, { container, pending, ...doneRestart(desired) });
+    return { requeueAfterMs: pending || this.settling(container) ? this.deps.pollAfterMs : this.deps.resyncAfterMs };
+  }
+
+  /**
+   * Something may change soon that no event of ours announces: a healthcheck result, a crash
+   * loop, or a container just started that may exit at once (a job). Look again shortly.
+   */
+  private settling(c: ObservedContainer | undefined): boolean {
+    if (!c) return false;
+    if (c.health === 'starting' || c.health === 'unhealthy' || c.state === 'restarting') return true;
+    const age = c.startedAt ? this.deps.now().getTime() - Date.parse(c.startedAt) : Infinity;
+    return c.state === 'running' && age < 2 * this.deps.pollAfterMs;
+  }
+
+  /** A problem found before acting: say why on the resource and wait for a change. */
+  private async stall(nc: NativeContainer, sink: StatusSink, problem: Problem): Promise<Action> {
+    await this.deps.events.record(withKind(nc), 'Warning', problem.reason, problem.message);
+    const container = await this.current(nc, undefined).catch(() => undefined);
+    await this.write(nc, sink, { container, problem });
+    throw new TerminalError(problem.reason, problem.message);
+  }
+
+  /** Stops and removes the container (and autoDelete volumes), then lets the resource go. Gone is success. */
+  private async finalize(nc: NativeContainer, sink: StatusSink, log: Logger): Promise<Action> {
     if (!hasFinalizer(nc, CONTAINER_FINALIZER)) return DONE;
+    const path = resourcePath(nc.metadata.namespace ?? 'default', nc.metadata.name);
     const desired = desiredContainer(nc);
     const observed = await observe(this.deps.backend, nc, desired.config.image);
     const ops = plan({ desired, observed, deleting: true });
-    if (ops.length > 0) log.info({ plan: ops.map(formatOperation) }, 'removing container of deleted resource');
-    await execute(ops, {
-      backend: this.deps.backend,
-      desired,
-      stopTimeoutSeconds: this.deps.stopTimeoutSeconds,
-      hooks: { onStep: (op) => this.announce(nc, op, log), onPullProgress: () => undefined },
-    });
-    await removeFinalizer(this.deps.client, path, nc, CONTAINER_FINALIZER);
+    let current = nc;
+    if (ops.length > 0) {
+      const progress = {
+        reason: 'Deleting',
+        message: 'Removing the container before the resource goes.',
+        state: 'Deleting',
+      };
+      await this.write(nc, sink, { container: pick(observed.owned, desired), progress });
+      log.info({ plan: ops.map(formatOperation) }, 'removing container of deleted resource');
+      const hooks = { onStep: (op: Operation) => this.announce(nc, op, log), onPullProgress: () => undefined };
+      await execute(ops, { backend: this.deps.backend, desired, hooks });
+      // The status write moved resourceVersion on; the finalizer patch must carry the new one.
+      const fresh = await this.deps.client.get<NativeContainer>(path).catch((err: unknown) => {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      });
+      if (!fresh) return DONE;
+      current = fresh;
+    }
+    await removeFinalizer(this.deps.client, path, current, CONTAINER_FINALIZER);
     return DONE;
   }
 
   private async announce(nc: NativeContainer, op: Operation, log: Logger): Promise<void> {
     log.info({ op: op.type, cause: op.cause }, formatOperation(op));
-    await this.deps.events.record(
-      withKind(nc),
-      'Normal',
-      op.type === 'Create' ? 'Created' : `${op.type}`,
-      formatOperation(op),
-    );
+    const reason = op.type === 'Create' ? 'Created' : op.type;
+    await this.deps.events.record(withKind(nc), 'Normal', reason, formatOperation(op));
   }
 
-  /** The container status is computed from: the newest one owned by this resource. */
-  private async current(nc: NativeContainer, desired: Desired): Promise<ObservedContainer | undefined> {
-    const observed = await observe(this.deps.backend, nc, desired.config.image);
-    return observed.owned.find((c) => c.state === 'running') ?? observed.owned[0];
+  /** The container status is computed from, when there is one. */
+  private async current(nc: NativeContainer, desired: Desired | undefined): Promise<ObservedContainer | undefined> {
+    const d = desired ?? desiredContainer(nc);
+    try {
+      const observed = await observe(this.deps.backend, nc, d.config.image);
+      return pick(observed.owned, d);
+    } catch {
+      // Reporting a problem must not fail because the backend is the problem.
+      return undefined;
+    }
   }
 
-  private async writeStatus(
-    nc: NativeContainer,
-    path: string,
-    container: ObservedContainer | undefined,
-    problem: Problem | undefined,
-  ): Promise<void> {
-    const status = computeStatus({ nc, container, now: this.deps.now(), ...(problem ? { problem } : {}) });
-    await writeStatus(this.deps.client, path, nc.status, status);
+  private async write(nc: NativeContainer, sink: StatusSink, input: Omit<StatusInput, 'nc' | 'now'>): Promise<void> {
+    await sink.write(computeStatus({ ...input, nc: { ...nc, status: sink.current }, now: this.deps.now() }));
   }
 }
 
-/** Ready at the current generation: any work now is repair of drift, not a spec change. */
+/** Ready reasons that stand for the operator's own work under way or a failure of it, not for drift. */
+const WORK_REASONS = new Set([
+  'Creating',
+  'ImagePulling',
+  'Rebuilding',
+  'Deleting',
+  'Reconciling',
+  'ImagePullFailed',
+  'ImageNotFound',
+  'RegistryAuthFailed',
+  'SecretNotFound',
+  'ConfigMapNotFound',
+  'InvalidSpec',
+  'BackendError',
+]);
+
+/**
+ * The current generation was already carried out, and Ready shows what was observed of the
+ * container (Running, or Exited after someone stopped it), not our own work or its failure:
+ * any work now is repair of drift, not a spec change or a retry.
+ */
 function wasConverged(nc: NativeContainer): boolean {
   const ready = nc.status?.conditions?.find((c) => c.type === 'Ready');
-  return nc.status?.observedGeneration === nc.metadata.generation && ready?.status === 'True';
+  return nc.status?.observedGeneration === nc.metadata.generation && !!ready && !WORK_REASONS.has(ready.reason);
+}
+
+/** What the status remembers of earlier reconciles; see History. */
+function historyOf(nc: NativeContainer): History {
+  const ready = findCondition(nc.status?.conditions, 'Ready');
+  return {
+    ...(nc.status?.restartRequest !== undefined ? { restartRequest: nc.status.restartRequest } : {}),
+    stoppedOnRequest: ready?.reason === 'Stopped',
+  };
+}
+
+function doneRestart(desired: Desired): { restartRequest?: string } {
+  return desired.restartRequest !== undefined ? { restartRequest: desired.restartRequest } : {};
+}
+
+/** The container that stands for the resource: the one with the final name, else any. */
+function pick(owned: ObservedContainer[], desired: Desired): ObservedContainer | undefined {
+  return owned.find((c) => c.name === desired.config.name) ?? owned[0];
+}
+
+/** Work worth announcing in status before it starts: a rebuild, a pull, a create. */
+function progressOf(ops: Operation[]): Progress | undefined {
+  const rebuild = ops.find((o) => o.type === 'Create' && isRebuild(ops));
+  if (rebuild)
+    return {
+      reason: 'Rebuilding',
+      message: `Rebuilding the container: ${rebuild.cause.replace(/^rebuild: /, '')}.`,
+      state: 'Rebuilding',
+    };
+  const pull = ops.find((o) => o.type === 'Pull');
+  if (pull?.type === 'Pull') return { reason: 'ImagePulling', message: `Pulling ${pull.image}.`, state: 'Pulling' };
+  if (ops.some((o) => o.type === 'Create'))
+    return { reason: 'Creating', message: 'Creating the container.', state: 'Creating' };
+  return undefined;
 }
 
 function withKind(nc: NativeContainer): NativeContainer {

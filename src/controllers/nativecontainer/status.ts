@@ -1,29 +1,46 @@
 // The status of a NativeContainer, computed from what was observed after acting (pure).
+// Ready is True only when the container does what the spec asks and nothing is left to do, so
+// `kubectl wait --for=condition=Ready` after a change waits for that change.
 import { setCondition, type Condition, type ConditionInput } from '../../api/conditions.ts';
-import type { NativeContainer, NativeContainerStatus } from '../../api/native-container.ts';
+import type { NativeContainer, NativeContainerStatus, PortStatus } from '../../api/native-container.ts';
 import type { ObservedContainer } from '../../backend/container-backend.ts';
 
 /** Why the reconcile could not finish, if it could not. */
 export interface Problem {
   reason: string;
   message: string;
-  /** Terminal: retrying cannot help until the resource changes (Stalled). */
+  /** Terminal: retrying cannot help until the resource or what it refers to changes (Stalled). */
   terminal: boolean;
+}
+
+/** Work under way (a pull, a rebuild, a deletion), written before it starts and while it runs. */
+export interface Progress {
+  /** ImagePulling, Rebuilding, Creating or Deleting. */
+  reason: string;
+  message: string;
+  /** One word for status.state. */
+  state: string;
 }
 
 export interface StatusInput {
   nc: NativeContainer;
   container: ObservedContainer | undefined;
   problem?: Problem;
+  progress?: Progress;
+  /** The plan for the observed container is not empty: there is still something to do. */
+  pending?: boolean;
+  /** The restart request now carried out, when this reconcile finished its plan. */
+  restartRequest?: string;
   now: Date;
 }
 
-export function computeStatus({ nc, container, problem, now }: StatusInput): NativeContainerStatus {
+export function computeStatus(input: StatusInput): NativeContainerStatus {
+  const { nc, container, problem, now } = input;
   const generation = nc.metadata.generation ?? 0;
-  const ready = readiness(nc, container, problem);
+  const ready = readiness(input);
   const conditions = [
     ready,
-    reconciling(problem, ready),
+    reconciling(input, ready),
     problem?.terminal
       ? { type: 'Stalled', status: 'True' as const, reason: problem.reason, message: problem.message }
       : { type: 'Stalled', status: 'False' as const, reason: 'NotStalled', message: 'Progressing normally.' },
@@ -31,62 +48,132 @@ export function computeStatus({ nc, container, problem, now }: StatusInput): Nat
     (list, c) => setCondition(list, { ...c, observedGeneration: generation }, now),
     nc.status?.conditions ?? [],
   );
+  const restartRequest = input.restartRequest ?? nc.status?.restartRequest;
   return {
     observedGeneration: generation,
-    state: oneWord(container, problem),
-    ...(container ? { containerID: container.id } : {}),
+    state: oneWord(input),
+    ...(container ? containerFields(container) : {}),
+    ...(restartRequest !== undefined ? { restartRequest } : {}),
     conditions,
   };
 }
 
-function readiness(
-  nc: NativeContainer,
-  c: ObservedContainer | undefined,
-  problem: Problem | undefined,
-): ConditionInput {
-  const wanted = nc.spec.state ?? 'Running';
-  const notReady = (reason: string, message: string): ConditionInput => ({
-    type: 'Ready',
-    status: 'False',
-    reason,
-    message,
-  });
-  if (problem) return notReady(problem.reason, problem.message);
-  if (!c) return notReady('Creating', 'The container does not exist yet.');
-  if (wanted === 'Running' && c.state === 'running') {
-    return { type: 'Ready', status: 'True', reason: 'Running', message: `Container ${c.id.slice(0, 12)} is running.` };
-  }
-  if (wanted === 'Stopped' && c.state !== 'running' && c.state !== 'paused' && c.state !== 'restarting') {
-    return {
-      type: 'Ready',
-      status: 'True',
-      reason: 'Stopped',
-      message: `Container ${c.id.slice(0, 12)} is stopped, as desired.`,
-    };
-  }
-  return notReady(capitalize(c.state), `Container ${c.id.slice(0, 12)} is ${c.state}; desired state is ${wanted}.`);
+function containerFields(c: ObservedContainer): NativeContainerStatus {
+  const finished = c.state === 'exited' || c.state === 'dead';
+  return {
+    containerID: c.id,
+    imageID: c.imageId,
+    ...(c.imageDigest ? { imageDigest: c.imageDigest } : {}),
+    ...(c.startedAt ? { startedAt: c.startedAt } : {}),
+    ...(c.finishedAt ? { finishedAt: c.finishedAt } : {}),
+    ...(finished && c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
+    restartCount: c.restartCount ?? 0,
+    ...(c.health ? { health: c.health } : {}),
+    ...(c.ports && c.ports.length > 0 ? { ports: c.ports.map(portStatus) } : {}),
+  };
 }
 
-function reconciling(problem: Problem | undefined, ready: ConditionInput): ConditionInput {
+function portStatus(p: NonNullable<ObservedContainer['ports']>[number]): PortStatus {
+  return {
+    containerPort: p.containerPort,
+    protocol: p.protocol.toUpperCase(),
+    ...(p.hostIP ? { hostIP: p.hostIP } : {}),
+    ...(p.hostPort !== undefined ? { hostPort: p.hostPort } : {}),
+  };
+}
+
+function notReady(reason: string, message: string): ConditionInput {
+  return { type: 'Ready', status: 'False', reason, message };
+}
+
+function readiness(input: StatusInput): ConditionInput {
+  const { container: c, problem, progress } = input;
+  if (problem) return notReady(problem.reason, problem.message);
+  if (progress) return notReady(progress.reason, progress.message);
+  if (!c) return notReady('Creating', 'The container does not exist yet.');
+  const ready = containerReadiness(input, c);
+  if (ready.status === 'True' && input.pending)
+    return notReady('Reconciling', 'The container is being brought in line with the spec.');
+  return ready;
+}
+
+function containerReadiness(input: StatusInput, c: ObservedContainer): ConditionInput {
+  const wanted = input.nc.spec.state ?? 'Running';
+  const id = c.id.slice(0, 12);
+  if (wanted === 'Stopped') {
+    return c.state === 'running' || c.state === 'paused' || c.state === 'restarting'
+      ? notReady('Stopping', `Container ${id} is ${c.state}; desired state is Stopped.`)
+      : { type: 'Ready', status: 'True', reason: 'Stopped', message: `Container ${id} is stopped, as desired.` };
+  }
+  if (wanted === 'Paused') {
+    return c.state === 'paused'
+      ? { type: 'Ready', status: 'True', reason: 'Paused', message: `Container ${id} is paused, as desired.` }
+      : notReady('Pausing', `Container ${id} is ${c.state}; desired state is Paused.`);
+  }
+  return runningReadiness(input, c, id);
+}
+
+function runningReadiness(input: StatusInput, c: ObservedContainer, id: string): ConditionInput {
+  if (c.state === 'running') return healthReadiness(c, id);
+  if (c.state === 'restarting') {
+    return notReady(
+      'CrashLooping',
+      `Container ${id} keeps exiting (exit code ${c.exitCode ?? '?'}); Docker restarts it.`,
+    );
+  }
+  if ((c.state === 'exited' || c.state === 'dead') && !restartsOnExit(input.nc)) {
+    const completed = c.exitCode === 0;
+    return notReady(
+      completed ? 'Completed' : 'Failed',
+      `Container ${id} exited with code ${c.exitCode ?? '?'}; its restart policy does not restart it. A restartRequest runs it again.`,
+    );
+  }
+  return notReady(capitalize(c.state), `Container ${id} is ${c.state}; desired state is Running.`);
+}
+
+function healthReadiness(c: ObservedContainer, id: string): ConditionInput {
+  if (c.health === 'unhealthy') return notReady('Unhealthy', `Container ${id} fails its healthcheck.`);
+  if (c.health === 'starting') {
+    return notReady('Starting', `Container ${id} is running; waiting for its first successful healthcheck.`);
+  }
+  const healthy = c.health === 'healthy' ? ' and healthy' : '';
+  return { type: 'Ready', status: 'True', reason: 'Running', message: `Container ${id} is running${healthy}.` };
+}
+
+function reconciling(input: StatusInput, ready: ConditionInput): ConditionInput {
+  const { problem, progress } = input;
   if (problem?.terminal) {
     return {
       type: 'Reconciling',
       status: 'False',
       reason: problem.reason,
-      message: `Waiting for a change of the resource: ${problem.message}`,
+      message: `Waiting for a change of the resource or what it refers to: ${problem.message}`,
     };
   }
-  if (problem && !problem.terminal)
+  if (problem)
     return { type: 'Reconciling', status: 'True', reason: problem.reason, message: `Retrying: ${problem.message}` };
-  if (!problem && ready.status !== 'True')
+  if (progress) return { type: 'Reconciling', status: 'True', reason: progress.reason, message: progress.message };
+  if (input.pending || ready.reason === 'Starting' || ready.reason === 'Creating') {
     return { type: 'Reconciling', status: 'True', reason: ready.reason, message: ready.message };
+  }
   return { type: 'Reconciling', status: 'False', reason: 'Reconciled', message: 'The container matches the spec.' };
 }
 
-function oneWord(c: ObservedContainer | undefined, problem: Problem | undefined): string {
-  if (problem?.terminal) return 'Error';
-  if (!c) return problem ? 'Pending' : 'Creating';
+function oneWord(input: StatusInput): string {
+  const { container: c, problem, progress } = input;
+  if (progress) return progress.state;
+  if (!c) return problem?.terminal ? 'Error' : problem ? 'Pending' : 'Creating';
+  const wanted = input.nc.spec.state ?? 'Running';
+  if (wanted === 'Running' && (c.state === 'exited' || c.state === 'dead') && !restartsOnExit(input.nc)) {
+    return c.exitCode === 0 ? 'Completed' : 'Failed';
+  }
   return capitalize(c.state);
+}
+
+/** Docker restarts an exited container itself only under Always and UnlessStopped. */
+function restartsOnExit(nc: NativeContainer): boolean {
+  const policy = nc.spec.restartPolicy ?? 'Always';
+  return policy === 'Always' || policy === 'UnlessStopped';
 }
 
 function capitalize(s: string): string {

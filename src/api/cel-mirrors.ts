@@ -1,0 +1,121 @@
+// TypeScript mirrors of the CEL rules (x-kubernetes-validations) in crds/, keyed by the rule's
+// exact text. ajv does not run CEL, so the operator checks each rule with its mirror; a CRD rule
+// without a mirror fails the unit tests (test/unit/validate.test.ts), and the end-to-end test
+// test/e2e/validation.test.ts shows the API server and these mirrors agree on the same specs.
+// Rules of the form self.matches('<regex>') need no hand-written mirror: the regex is taken from
+// the rule itself (RE2 and JavaScript agree on the subset used).
+import { isIP, isIPv6 } from 'node:net';
+import { compareQuantity, parseQuantity } from './quantity.ts';
+
+export type Mirror = (self: unknown) => boolean;
+
+type Obj = Record<string, unknown>;
+const has = (o: unknown, field: string): boolean => (o as Obj)[field] !== undefined;
+const str = (v: unknown): string => String(v);
+/** CEL measures strings in code points. */
+const size = (s: string): number => [...s].length;
+
+const MIRRORS: Record<string, Mirror> = {
+  // NativeContainer
+  "!has(self.maxRetries) || (has(self.restartPolicy) && self.restartPolicy == 'OnFailure')": (s) =>
+    !has(s, 'maxRetries') || (s as Obj)['restartPolicy'] === 'OnFailure',
+  "!self.split('@')[0].contains('/') || !(self.split('/')[0].contains('.') || self.split('/')[0].contains(':') || self.split('/')[0] == 'localhost' || self.split('/')[0].lowerAscii() != self.split('/')[0]) || self.split('/')[0].size() <= 255":
+    (s) => registryLength(str(s)) <= 255,
+  "(self.split('@')[0].lastIndexOf(':') > self.split('@')[0].lastIndexOf('/') ? self.split('@')[0].lastIndexOf(':') : self.split('@')[0].size()) - ((self.split('@')[0].contains('/') && (self.split('/')[0].contains('.') || self.split('/')[0].contains(':') || self.split('/')[0] == 'localhost' || self.split('/')[0].lowerAscii() != self.split('/')[0])) ? self.split('/')[0].size() + 1 : 0) <= 256":
+    (s) => repositoryLength(str(s)) <= 256,
+  "self.startsWith('/')": (s) => str(s).startsWith('/'),
+  '!(has(self.value) && has(self.valueFrom))': (s) => !(has(s, 'value') && has(s, 'valueFrom')),
+  'has(self.secretKeyRef) != has(self.configMapKeyRef)': (s) => has(s, 'secretKeyRef') !== has(s, 'configMapKeyRef'),
+  "self.all(k, !k.startsWith('nativecontainer.io/') && k.size() <= 256)": (s) =>
+    Object.keys(s as Obj).every((k) => !k.startsWith('nativecontainer.io/') && size(k) <= 256),
+  "quantity(string(self)).compareTo(quantity('10m')) >= 0": (s) => atLeast(s, '10m'),
+  "quantity(string(self)).compareTo(quantity('6Mi')) >= 0": (s) => atLeast(s, '6Mi'),
+  'self.all(v, self.exists_one(w, w.mountPath == v.mountPath))': (s) =>
+    unique((s as Obj[]).map((v) => str(v['mountPath']))),
+  "self.startsWith('/') && self != '/'": (s) => str(s).startsWith('/') && s !== '/',
+  'self.all(p, !has(p.hostPort) || self.exists_one(q, has(q.hostPort) && q.hostPort == p.hostPort && q.protocol == p.protocol))':
+    (s) => unique((s as Obj[]).filter((p) => has(p, 'hostPort')).map((p) => `${str(p['hostPort'])}/${protocol(p)}`)),
+  '!has(self.hostIP) || has(self.hostPort)': (s) => !has(s, 'hostIP') || has(s, 'hostPort'),
+  'isIP(self)': (s) => isCelIP(str(s)),
+  // ContainerSecret
+  'has(self.passwordSecretRef) != has(self.dockerConfigSecretRef)': (s) =>
+    has(s, 'passwordSecretRef') !== has(s, 'dockerConfigSecretRef'),
+  'has(self.username) == has(self.passwordSecretRef)': (s) => has(s, 'username') === has(s, 'passwordSecretRef'),
+};
+
+const MATCHES = /^self\.matches\('((?:[^'\\]|\\.)*)'\)$/;
+
+/** The mirror of a CEL rule, or undefined when there is none (a bug the unit tests catch). */
+export function mirrorOf(rule: string): Mirror | undefined {
+  const hand = MIRRORS[rule];
+  if (hand) return hand;
+  const m = MATCHES.exec(rule);
+  if (!m) return undefined;
+  // CEL string literal -> regex source: \\ is one backslash, \' a quote.
+  const regex = new RegExp(m[1]!.replace(/\\(.)/g, '$1'), 'u');
+  return (s) => regex.test(str(s));
+}
+
+export function handWrittenRules(): string[] {
+  return Object.keys(MIRRORS);
+}
+
+function firstComponent(image: string): { first: string; isRegistry: boolean } {
+  const first = image.split('/')[0]!;
+  const isRegistry =
+    image.split('@')[0]!.includes('/') &&
+    (first.includes('.') || first.includes(':') || first === 'localhost' || first.toLowerCase() !== first);
+  return { first, isRegistry };
+}
+
+function registryLength(image: string): number {
+  const { first, isRegistry } = firstComponent(image);
+  return isRegistry ? size(first) : 0;
+}
+
+function repositoryLength(image: string): number {
+  const name = image.split('@')[0]!;
+  const colon = name.lastIndexOf(':');
+  const end = colon > name.lastIndexOf('/') ? colon : size(name);
+  const { first, isRegistry } = firstComponent(image);
+  return end - (isRegistry ? size(first) + 1 : 0);
+}
+
+function atLeast(value: unknown, min: string): boolean {
+  const q = parseQuantity(str(value));
+  return q !== undefined && compareQuantity(q, parseQuantity(min)!) >= 0;
+}
+
+function unique(values: string[]): boolean {
+  return new Set(values).size === values.length;
+}
+
+function protocol(port: Obj): string {
+  return str(port['protocol'] ?? 'TCP');
+}
+
+/** CEL's isIP (Go netip): no zones, no IPv4-mapped IPv6, no leading zeros in IPv4. */
+function isCelIP(s: string): boolean {
+  if (s.includes('%') || isIP(s) === 0) return false;
+  return !isIPv6(s) || !isV4Mapped(s);
+}
+
+function isV4Mapped(s: string): boolean {
+  const groups = expandIPv6(s);
+  return groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff;
+}
+
+/** The eight 16-bit groups of a valid IPv6 address, an embedded IPv4 tail included. */
+function expandIPv6(s: string): number[] {
+  let text = s;
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const parse = (part: string): number[] => (part ? part.split(':').map((g) => parseInt(g, 16)) : []);
+  const left = parse(head);
+  const right = tail === undefined ? [] : parse(tail);
+  return [...left, ...Array<number>(8 - left.length - right.length).fill(0), ...right];
+}

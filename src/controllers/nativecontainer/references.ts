@@ -1,0 +1,107 @@
+// What a NativeContainer refers to, resolved from the informer caches (pure): env values from
+// Secrets and ConfigMaps, and registry credentials through its ContainerSecret. A missing
+// reference is a ReferenceError with a condition reason; the informers requeue the resource
+// when the referenced object appears or changes.
+import type { ContainerSecret } from '../../api/container-secret.ts';
+import { secretValue, type ConfigMap, type Secret } from '../../api/core.ts';
+import { imageRegistry, registryKey } from '../../api/image-reference.ts';
+import type { EnvVar, KeyRef, NativeContainer } from '../../api/native-container.ts';
+import type { RegistryAuth } from '../../backend/container-backend.ts';
+import { CredentialsError, credentialsOf } from '../containersecret/credentials.ts';
+
+export interface ReferenceLookup {
+  secret: (namespace: string, name: string) => Secret | undefined;
+  configMap: (namespace: string, name: string) => ConfigMap | undefined;
+  containerSecret: (namespace: string, name: string) => ContainerSecret | undefined;
+}
+
+export type ReferenceReason = 'SecretNotFound' | 'ConfigMapNotFound' | 'InvalidSpec';
+
+export class ReferenceError extends Error {
+  readonly reason: ReferenceReason;
+  constructor(reason: ReferenceReason, message: string) {
+    super(message);
+    this.name = 'ReferenceError';
+    this.reason = reason;
+  }
+}
+
+export interface Resolved {
+  env: Record<string, string>;
+  auth?: RegistryAuth;
+}
+
+export function resolveReferences(nc: NativeContainer, lookup: ReferenceLookup): Resolved {
+  const namespace = nc.metadata.namespace ?? 'default';
+  const env = Object.fromEntries((nc.spec.env ?? []).map((e) => [e.name, envValue(e, namespace, lookup)]));
+  const auth = registryAuth(nc, namespace, lookup);
+  return { env, ...(auth ? { auth } : {}) };
+}
+
+function envValue(e: EnvVar, namespace: string, lookup: ReferenceLookup): string {
+  const from = e.valueFrom;
+  if (from?.secretKeyRef) return fromSecret(e.name, from.secretKeyRef, namespace, lookup);
+  if (from?.configMapKeyRef) return fromConfigMap(e.name, from.configMapKeyRef, namespace, lookup);
+  return e.value ?? '';
+}
+
+function fromSecret(env: string, ref: KeyRef, namespace: string, lookup: ReferenceLookup): string {
+  const { name, key, optional } = ref;
+  const secret = lookup.secret(namespace, name);
+  const value = secret ? secretValue(secret, key) : undefined;
+  if (value !== undefined) return value;
+  if (optional) return '';
+  const why = secret ? `Secret ${name} has no key ${key}` : `Secret ${name} not found`;
+  throw new ReferenceError('SecretNotFound', `env ${env}: ${why}.`);
+}
+
+function fromConfigMap(env: string, ref: KeyRef, namespace: string, lookup: ReferenceLookup): string {
+  const { name, key, optional } = ref;
+  const map = lookup.configMap(namespace, name);
+  const value = map?.data?.[key];
+  if (value !== undefined) return value;
+  if (optional) return '';
+  const why = map ? `ConfigMap ${name} has no key ${key}` : `ConfigMap ${name} not found`;
+  throw new ReferenceError('ConfigMapNotFound', `env ${env}: ${why}.`);
+}
+
+function registryAuth(nc: NativeContainer, namespace: string, lookup: ReferenceLookup): RegistryAuth | undefined {
+  const ref = nc.spec.secretRef;
+  if (!ref) return undefined;
+  const csec = lookup.containerSecret(namespace, ref.name);
+  if (!csec)
+    throw new ReferenceError('SecretNotFound', `ContainerSecret ${ref.name} not found in namespace ${namespace}.`);
+  // Credentials go only to the registry they are for: Docker would send them wherever the image is.
+  const registry = imageRegistry(nc.spec.image);
+  if (registryKey(csec.spec.server) !== registry) {
+    throw new ReferenceError(
+      'InvalidSpec',
+      `ContainerSecret ${ref.name} is for ${csec.spec.server}, but the image is on ${registry}; its credentials are not sent to another registry.`,
+    );
+  }
+  try {
+    return credentialsOf(csec, (ns, name) => lookup.secret(ns, name));
+  } catch (err) {
+    if (err instanceof CredentialsError) {
+      throw new ReferenceError(
+        err.reason === 'SecretNotFound' ? 'SecretNotFound' : 'InvalidSpec',
+        `ContainerSecret ${ref.name}: ${err.message}`,
+      );
+    }
+    throw err;
+  }
+}
+
+/** Names of the Secrets, ConfigMaps and ContainerSecrets a resource refers to, for requeueing it. */
+export function referencedNames(nc: NativeContainer): {
+  secrets: string[];
+  configMaps: string[];
+  containerSecrets: string[];
+} {
+  const env = nc.spec.env ?? [];
+  return {
+    secrets: env.flatMap((e) => (e.valueFrom?.secretKeyRef ? [e.valueFrom.secretKeyRef.name] : [])),
+    configMaps: env.flatMap((e) => (e.valueFrom?.configMapKeyRef ? [e.valueFrom.configMapKeyRef.name] : [])),
+    containerSecrets: nc.spec.secretRef ? [nc.spec.secretRef.name] : [],
+  };
+}

@@ -1,0 +1,157 @@
+// Every example in manifests/examples/ applied as a user would, each becoming Ready, and the
+// feature it shows visible on the Docker container. The private-registry examples are applied
+// with the test registry's address and password put in for the placeholders.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ContainerSecret } from '../../src/api/container-secret.ts';
+import type { NativeContainer } from '../../src/api/native-container.ts';
+import type { Registry } from '../env/registry.ts';
+import type { ProcessHandle } from '../env/processes.ts';
+import { TEST_IMAGE } from '../env/test-image.ts';
+import { condition, forgetImages, registryWith, waitForReason, forgetRegistry } from './helpers.ts';
+import { containersOf, createNamespace, docker, EXAMPLES, getJson, kubectl, startOperator } from './support.ts';
+
+type Check = (c: Docker.ContainerInspectInfo, nc: NativeContainer) => void;
+
+const MiB = 1024 * 1024;
+
+/** What each top-level example shows, checked on its container; keyed by file. */
+const CHECKS: Record<string, [name: string, check: Check]> = {
+  'hello.yaml': ['hello', (c) => expect(c.State.Running).toBe(true)],
+  'stopped.yaml': ['stopped', (c) => expect(c.State.Running).toBe(false)],
+  'paused.yaml': ['paused', (c) => expect(c.State.Paused).toBe(true)],
+  'resources.yaml': [
+    'limited',
+    (c) =>
+      expect([c.HostConfig.NanoCpus, c.HostConfig.Memory, c.HostConfig.MemorySwap]).toEqual([5e8, 64 * MiB, 64 * MiB]),
+  ],
+  'volumes.yaml': [
+    'with-volumes',
+    (c) =>
+      expect(c.Mounts.map((m) => [m.Destination, m.Type, m.RW])).toEqual(
+        expect.arrayContaining([
+          ['/data', 'volume', true],
+          ['/etc/app', 'volume', false],
+        ]),
+      ),
+  ],
+  'ports.yaml': [
+    'with-ports',
+    (c, nc) => {
+      expect(c.HostConfig.PortBindings).toEqual({ '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '18080' }] });
+      expect(Object.keys(c.Config.ExposedPorts ?? {}).sort()).toEqual(['5353/udp', '8080/tcp']);
+      expect(nc.status?.ports).toEqual(
+        expect.arrayContaining([{ containerPort: 8080, protocol: 'TCP', hostIP: '127.0.0.1', hostPort: 18080 }]),
+      );
+    },
+  ],
+  'healthcheck.yaml': [
+    'healthy',
+    (c, nc) => {
+      expect(c.Config.Healthcheck?.Test).toEqual(['CMD', 'test', '-f', '/tmp/ready']);
+      expect(nc.status?.health).toBe('healthy');
+    },
+  ],
+  'restart-policy.yaml': [
+    'on-failure',
+    (c) => expect(c.HostConfig.RestartPolicy).toEqual({ Name: 'on-failure', MaximumRetryCount: 5 }),
+  ],
+  'env-from.yaml': [
+    'env-from',
+    (c) =>
+      expect(c.Config.Env).toEqual(expect.arrayContaining(['MODE=production', 'TOKEN=example-token', 'OPTIONAL='])),
+  ],
+  'process.yaml': [
+    'process',
+    (c) => {
+      expect(c.Config).toMatchObject({ Hostname: 'process-1.example', WorkingDir: '/tmp', Tty: true, OpenStdin: true });
+      expect(c.Config.Labels).toMatchObject({
+        team: 'platform',
+        'example.com/tier': 'backend',
+        'nativecontainer.io/description': 'An example of the process fields.',
+      });
+    },
+  ],
+  'logging.yaml': [
+    'logging',
+    (c) => expect(c.HostConfig.LogConfig).toEqual({ Type: 'json-file', Config: { 'max-size': '5m', 'max-file': '3' } }),
+  ],
+  'stop-signal.yaml': [
+    'stop-signal',
+    (c) => {
+      // @types/dockerode lacks these two fields of the container config.
+      const config = c.Config as typeof c.Config & { StopSignal?: string; StopTimeout?: number };
+      expect([config.StopSignal, config.StopTimeout]).toEqual(['SIGINT', 5]);
+    },
+  ],
+  'requests.yaml': [
+    'requests',
+    (c, nc) => {
+      expect(nc.status?.restartRequest).toBe('1');
+      expect(c.Config.Labels['nativecontainer.io/rebuild-request']).toBe('1');
+    },
+  ],
+  'pull-policy.yaml': ['local-only', (c) => expect(c.State.Running).toBe(true)],
+};
+
+describe('the example manifests', () => {
+  let operator: ProcessHandle;
+  let registry: Registry;
+  let ns: string;
+
+  beforeAll(async () => {
+    registry = await registryWith({ 'demo/app:1': TEST_IMAGE });
+    await forgetImages([`${registry.host}/demo/app:1`]);
+    ns = await createNamespace('examples');
+    operator = startOperator('examples');
+  });
+
+  afterAll(async () => {
+    // Nothing of this file may keep later files' operators busy (their registries are gone then).
+    await kubectl(['delete', 'nc,csec', '--all', '-n', ns, '--timeout=60s'], { allowFail: true });
+    await operator?.stop();
+    await forgetRegistry(registry);
+    await registry?.stop();
+  });
+
+  it('has a check for every top-level example, so none goes untested', () => {
+    const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml'));
+    expect(files.sort()).toEqual(Object.keys(CHECKS).sort());
+  });
+
+  it('applies the whole folder with kubectl and every NativeContainer becomes Ready', async () => {
+    await kubectl(['apply', '-n', ns, '-f', EXAMPLES]);
+    await kubectl(['wait', '-n', ns, '--for=condition=Ready', '--timeout=120s', 'nc', '--all']);
+  });
+
+  it.each(Object.entries(CHECKS))('shows its feature on the container: %s', async (_, [name, check]) => {
+    const nc = await getJson<NativeContainer>(['get', '-n', ns, 'nc', name]);
+    expect(condition(nc, 'Ready')?.status).toBe('True');
+    const [info, ...others] = await containersOf(ns, name);
+    expect(others).toEqual([]);
+    check(await docker().getContainer(info!.Id).inspect(), nc);
+  });
+
+  it.each(['password-secret.yaml', 'docker-config-secret.yaml'])(
+    'pulls from a private registry with private-registry/%s',
+    async (file) => {
+      const manifest = readFileSync(join(EXAMPLES, 'private-registry', file), 'utf8')
+        .replaceAll('127.0.0.1:5000', registry.host)
+        .replaceAll('change-me', registry.password)
+        .replaceAll('"nco"', `"${registry.username}"`)
+        .replaceAll('username: nco', `username: ${registry.username}`);
+      await kubectl(['apply', '-n', ns, '-f', '-'], { input: manifest });
+      const csecName = file === 'password-secret.yaml' ? 'private-registry' : 'regcred';
+      const ncName = file === 'password-secret.yaml' ? 'private' : 'private-dockercfg';
+      await waitForReason<ContainerSecret>(['-n', ns, 'csec', csecName], 'Ready', 'Verified', operator);
+      await waitForReason<NativeContainer>(['-n', ns, 'nc', ncName], 'Ready', 'Running', operator);
+    },
+  );
+
+  it('removes every container when the examples are deleted', async () => {
+    await kubectl(['delete', '-n', ns, '-f', EXAMPLES, '--timeout=120s']);
+    for (const [name] of Object.values(CHECKS)) expect(await containersOf(ns, name)).toEqual([]);
+  });
+});

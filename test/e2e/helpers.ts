@@ -1,0 +1,172 @@
+// Helpers of the feature tests: a private registry with images pushed to it, conditions of
+// resources, and a second test image that differs from the first.
+import type { Condition } from '../../src/api/conditions.ts';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exec, execError } from '../env/exec.ts';
+import { dockerCli } from '../env/docker-cli.ts';
+import { startRegistry, type Registry } from '../env/registry.ts';
+import { TEST_IMAGE, buildTestImage } from '../env/test-image.ts';
+import type { ProcessHandle } from '../env/processes.ts';
+import { docker, env, eventually, getJson, kubectl } from './support.ts';
+
+/** A second local image: the first plus ENV NCO_IMAGE=2, so a rebuild visibly changes image. */
+export const TEST_IMAGE_2 = 'nco-test/busybox:2';
+
+export async function buildSecondImage(): Promise<void> {
+  await buildTestImage({ host: env().dockerHost });
+  if ((await dockerCli({ host: env().dockerHost }, ['image', 'inspect', TEST_IMAGE_2])).code === 0) return;
+  const c = await docker().createContainer({ Image: TEST_IMAGE, Cmd: ['true'], HostConfig: { NetworkMode: 'none' } });
+  try {
+    await c.commit({ repo: 'nco-test/busybox', tag: '2', changes: ['ENV NCO_IMAGE=2'] });
+  } finally {
+    await c.remove({ force: true });
+  }
+}
+
+/**
+ * A local image with a layer of its own (random bytes), so that pulling it after a push
+ * downloads for real and Docker reports progress with byte counts.
+ */
+export async function buildUniqueImage(ref: string, bytes: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'nco-layer-'));
+  try {
+    writeFileSync(join(dir, 'payload.bin'), randomBytes(bytes));
+    const tar = await exec('tar', ['-C', dir, '-cf', join(dir, 'layer.tar'), 'payload.bin']);
+    if (tar.code !== 0) throw execError('tar', tar);
+    const c = await docker().createContainer({ Image: TEST_IMAGE, Cmd: ['true'], HostConfig: { NetworkMode: 'none' } });
+    try {
+      await c.putArchive(join(dir, 'layer.tar'), { path: '/' });
+      const [repo, tag] = [ref.slice(0, ref.lastIndexOf(':')), ref.slice(ref.lastIndexOf(':') + 1)];
+      await c.commit({ repo, tag });
+    } finally {
+      await c.remove({ force: true });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Starts a registry with htpasswd auth and pushes the given local images to it as repo:tag. */
+export async function registryWith(images: Record<string, string>): Promise<Registry> {
+  const registry = await startRegistry({ username: 'nco', password: `pw-${Date.now().toString(36)}` });
+  const host = { host: env().dockerHost };
+  const run = async (what: string, args: string[], input?: string): Promise<void> => {
+    const res = await dockerCli(host, args, { input });
+    if (res.code !== 0) throw execError(what, res);
+  };
+  await run('docker login', ['login', registry.host, '-u', registry.username, '--password-stdin'], registry.password);
+  try {
+    for (const [repoTag, local] of Object.entries(images)) {
+      const ref = `${registry.host}/${repoTag}`;
+      await run('docker tag', ['tag', local, ref]);
+      await run(`docker push ${ref}`, ['push', ref]);
+      // Dropped locally, so that running it needs a pull with credentials.
+      await run('docker rmi', ['rmi', ref]);
+    }
+  } finally {
+    await dockerCli(host, ['logout', registry.host]);
+  }
+  return registry;
+}
+
+/** Removes local copies of a registry's images, so the next use pulls again. */
+export async function forgetImages(refs: string[]): Promise<void> {
+  for (const ref of refs) await dockerCli({ host: env().dockerHost }, ['rmi', '-f', ref]);
+}
+
+/** Drops every local image pulled from a registry, so test runs do not pile up tags. */
+export async function forgetRegistry(registry: { host: string } | undefined): Promise<void> {
+  if (!registry) return;
+  const images = await docker().listImages();
+  const refs = images.flatMap((i) => i.RepoTags ?? []).filter((t) => t.startsWith(`${registry.host}/`));
+  await forgetImages(refs);
+}
+
+interface WithConditions {
+  metadata: { generation?: number };
+  status?: { observedGeneration?: number; conditions?: Condition[] };
+}
+
+export function condition(obj: WithConditions, type: string): Condition | undefined {
+  return obj.status?.conditions?.find((c) => c.type === type);
+}
+
+/** Waits until the resource's status describes its current generation and `check` holds. */
+export async function waitFor<T extends WithConditions>(
+  what: string,
+  args: string[],
+  check: (obj: T) => boolean,
+  operator?: ProcessHandle,
+): Promise<T> {
+  let last: T | undefined;
+  await eventually(
+    what,
+    async () => {
+      last = await getJson<T>(['get', ...args]);
+      return last.status?.observedGeneration === last.metadata.generation && check(last);
+    },
+    operator,
+  );
+  return last!;
+}
+
+/** Waits for a condition to have a reason (and status, if given) for the current generation. */
+export async function waitForReason<T extends WithConditions>(
+  args: string[],
+  type: string,
+  reason: string,
+  operator?: ProcessHandle,
+): Promise<T> {
+  return waitFor<T>(
+    `${args.join(' ')} ${type} reason ${reason}`,
+    args,
+    (o) => condition(o, type)?.reason === reason,
+    operator,
+  );
+}
+
+export async function kubectlApply(namespace: string, manifest: unknown): Promise<void> {
+  await kubectl(['apply', '-n', namespace, '-f', '-'], { input: JSON.stringify(manifest) });
+}
+
+export async function patchSpec(namespace: string, resource: string, spec: Record<string, unknown>): Promise<void> {
+  await kubectl(['patch', '-n', namespace, resource, '--type=merge', '-p', JSON.stringify({ spec })]);
+}
+
+/** The output of a command run in a container. */
+export async function execIn(id: string, cmd: string[]): Promise<string> {
+  const exec = await docker().getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const chunks: Buffer[] = [];
+  await new Promise<void>((resolve, reject) => {
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', resolve);
+    stream.on('error', reject);
+  });
+  // The multiplexed stream has 8-byte frame headers; strip them.
+  const out: Buffer[] = [];
+  const all = Buffer.concat(chunks);
+  for (let i = 0; i + 8 <= all.length;) {
+    const size = all.readUInt32BE(i + 4);
+    out.push(all.subarray(i + 8, i + 8 + size));
+    i += 8 + size;
+  }
+  return Buffer.concat(out).toString('utf8');
+}
+
+/** A NativeContainer manifest with a long-running shell that stops promptly on SIGTERM. */
+export function sleeper(name: string, spec: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    apiVersion: 'nativecontainer.io/v1alpha1',
+    kind: 'NativeContainer',
+    metadata: { name },
+    spec: {
+      image: TEST_IMAGE,
+      command: ['/bin/sh', '-c', 'trap "exit 0" TERM; sleep 3600 & wait'],
+      ...spec,
+    },
+  };
+}
