@@ -69,14 +69,21 @@ export class NativeContainerReconciler {
     const cached = this.deps.get(key);
     if (!cached) return DONE;
     const { namespace = 'default', name } = splitKey(key);
-    const sink = new StatusSink(this.deps.client, resourcePath(namespace, name), cached.status);
+    const path = resourcePath(namespace, name);
+    let sink = new StatusSink(this.deps.client, path, cached.status);
     if (cached.metadata.deletionTimestamp) return this.finalize(cached, sink, ctx.log);
 
     const invalid = validateNativeContainer(cached);
     if (invalid.length > 0) {
       return this.stall(cached, sink, { reason: 'InvalidSpec', message: invalid.join('; '), terminal: true });
     }
-    const nc = await addFinalizer(this.deps.client, resourcePath(namespace, name), cached, CONTAINER_FINALIZER);
+    let nc = await addFinalizer(this.deps.client, path, cached, CONTAINER_FINALIZER);
+    if (restartLooksPending(nc)) {
+      // The record of handled restart requests is our own status write, which the cache may not
+      // have seen yet: acting on a stale copy would restart twice. Read it fresh first.
+      nc = await this.deps.client.get<NativeContainer>(path);
+      sink = new StatusSink(this.deps.client, path, nc.status);
+    }
     let resolved: { env: Record<string, string>; auth?: RegistryAuth };
     try {
       resolved = resolveReferences(nc, this.deps.refs);
@@ -260,6 +267,11 @@ const WORK_REASONS = new Set([
   'InvalidSpec',
   'BackendError',
 ]);
+
+/** A restart request not yet recorded as carried out in status. */
+function restartLooksPending(nc: NativeContainer): boolean {
+  return nc.spec.restartRequest !== undefined && nc.spec.restartRequest !== nc.status?.restartRequest;
+}
 
 /**
  * The current generation was already carried out, and Ready shows what was observed of the
