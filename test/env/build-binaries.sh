@@ -20,65 +20,42 @@ STAGING_VERSION=v0.${K8S_VERSION#v1.}
 
 # k8s.io/kubernetes replaces its staging modules with local paths, which `go install` refuses;
 # a wrapper module requires it and points every one of those at its published version.
-build_apiserver() {
-  local out=$BIN/kube-apiserver-$K8S_VERSION
+# build_kubernetes_component NAME CONSTRUCTOR: cmd/NAME/app's CONSTRUCTOR makes the command.
+build_kubernetes_component() {
+  local name=$1 constructor=$2
+  local out=$BIN/$name-$K8S_VERSION
   [ -x "$out" ] && return 0
-  local dir=$WORK/kube-apiserver-$K8S_VERSION
+  local dir=$WORK/$name-$K8S_VERSION
   mkdir -p "$dir"
-  log "building kube-apiserver $K8S_VERSION in $dir"
+  log "building $name $K8S_VERSION in $dir"
   local modfile
   modfile=$(cd "$dir" && go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
   {
-    echo "module nco.local/kube-apiserver"
+    echo "module nco.local/$name"
     echo "go 1.25.0"
     echo "require k8s.io/kubernetes $K8S_VERSION"
     grep -E '=> \./staging/src/' "$modfile" | awk -v v="$STAGING_VERSION" '{print "replace " $1 " => " $1 " " v}'
   } >"$dir/go.mod"
-  cat >"$dir/main.go" <<'GO'
+  cat >"$dir/main.go" <<GO
 package main
 
 import (
 	"os"
 
 	"k8s.io/component-base/cli"
-	"k8s.io/kubernetes/cmd/kube-apiserver/app"
+	"k8s.io/kubernetes/cmd/$name/app"
 )
 
-func main() { os.Exit(cli.Run(app.NewAPIServerCommand())) }
+func main() { os.Exit(cli.Run(app.$constructor())) }
 GO
   (cd "$dir" && go mod tidy >/dev/null && go build -o "$out.tmp" -ldflags "$(version_ldflags)" . && mv "$out.tmp" "$out")
 }
 
-# kube-controller-manager, built the same way; the quota test runs its resourcequota controller,
-# which fills in ResourceQuota status (quota admission refuses creates until it has one).
-build_controller_manager() {
-  local out=$BIN/kube-controller-manager-$K8S_VERSION
-  [ -x "$out" ] && return 0
-  local dir=$WORK/kube-controller-manager-$K8S_VERSION
-  mkdir -p "$dir"
-  log "building kube-controller-manager $K8S_VERSION in $dir"
-  local modfile
-  modfile=$(cd "$dir" && go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
-  {
-    echo "module nco.local/kube-controller-manager"
-    echo "go 1.25.0"
-    echo "require k8s.io/kubernetes $K8S_VERSION"
-    grep -E '=> \./staging/src/' "$modfile" | awk -v v="$STAGING_VERSION" '{print "replace " $1 " => " $1 " " v}'
-  } >"$dir/go.mod"
-  cat >"$dir/main.go" <<'GO'
-package main
+build_apiserver() { build_kubernetes_component kube-apiserver NewAPIServerCommand; }
 
-import (
-	"os"
-
-	"k8s.io/component-base/cli"
-	"k8s.io/kubernetes/cmd/kube-controller-manager/app"
-)
-
-func main() { os.Exit(cli.Run(app.NewControllerManagerCommand())) }
-GO
-  (cd "$dir" && go mod tidy >/dev/null && go build -o "$out.tmp" -ldflags "$(version_ldflags)" . && mv "$out.tmp" "$out")
-}
+# The quota test runs kube-controller-manager's resourcequota controller, which fills in
+# ResourceQuota status (quota admission refuses creates until it has one).
+build_controller_manager() { build_kubernetes_component kube-controller-manager NewControllerManagerCommand; }
 
 version_ldflags() {
   local minor=${K8S_VERSION#v1.}; minor=${minor%%.*}
