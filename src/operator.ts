@@ -8,7 +8,7 @@ import type { ContainerBackend } from './backend/container-backend.ts';
 import { DockerBackend, isTrustFailure } from './backend/docker-backend.ts';
 import { withOperationHook } from './backend/operation-hook.ts';
 import type { OperatorConfig } from './config.ts';
-import { watchDockerEvents } from './controllers/nativecontainer/docker-source.ts';
+import { requeueDelayMs, watchDockerEvents } from './controllers/nativecontainer/docker-source.ts';
 import { OrphanLoop } from './controllers/nativecontainer/orphan-loop.ts';
 import { NativeContainerReconciler } from './controllers/nativecontainer/reconcile.ts';
 import { enqueueMeaningful } from './controllers/changes.ts';
@@ -30,8 +30,6 @@ export interface Operator {
 }
 
 const CONTROLLER = 'nativecontainer';
-const EXIT_REQUEUE_DELAY_MS = 1000;
-const EXIT_ACTIONS = new Set(['die', 'stop', 'kill', 'oom']);
 
 export async function startOperator(
   config: OperatorConfig,
@@ -137,10 +135,7 @@ export async function startOperator(
       signal: background.signal,
       onOwnerEvent: (key, event) => {
         if (!resources.get(key)) return orphans.trigger();
-        // An exit may come from a Docker daemon shutting down; a start racing that shutdown can
-        // leave a stale task behind. A second's pause mostly finds the daemon gone instead.
-        if (EXIT_ACTIONS.has(event.action)) queue.addAfter(key, EXIT_REQUEUE_DELAY_MS);
-        else queue.add(key);
+        queue.addAfter(key, requeueDelayMs(event.action));
       },
       onReconnect: () => resources.keys().forEach((key) => queue.add(key)),
       onConnect: () => metrics.dockerEventStreams.inc(),

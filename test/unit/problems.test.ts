@@ -3,7 +3,7 @@ import { ImagePullError, InvalidConfigError } from '../../src/backend/container-
 import { authFailure, pullFailure } from '../../src/backend/docker-backend.ts';
 import { BlockedError } from '../../src/controllers/nativecontainer/execute.ts';
 import { problemOf } from '../../src/controllers/nativecontainer/problems.ts';
-import { ReferenceError } from '../../src/controllers/nativecontainer/references.ts';
+import { UnresolvedReferenceError } from '../../src/controllers/nativecontainer/references.ts';
 
 describe('classifying Docker failures', () => {
   it.each([
@@ -59,7 +59,7 @@ describe('the condition a failure becomes', () => {
       reason: 'InvalidSpec',
       terminal: true,
     });
-    expect(problemOf(new ReferenceError('SecretNotFound', 'Secret s not found.'), ctx)).toMatchObject({
+    expect(problemOf(new UnresolvedReferenceError('SecretNotFound', 'Secret s not found.'), ctx)).toMatchObject({
       reason: 'SecretNotFound',
       terminal: true,
     });

@@ -3,7 +3,7 @@ import type { ContainerSecret } from '../../src/api/container-secret.ts';
 import type { ConfigMap, Secret } from '../../src/api/core.ts';
 import { credentialsOf, serverAddress } from '../../src/controllers/containersecret/credentials.ts';
 import {
-  ReferenceError,
+  UnresolvedReferenceError,
   referencedNames,
   resolveReferences,
   type ReferenceLookup,
@@ -69,7 +69,7 @@ describe('resolving what a NativeContainer refers to', () => {
     try {
       resolveReferences(nc, refs);
     } catch (err) {
-      expect((err as ReferenceError).reason).toBe(reason);
+      expect((err as UnresolvedReferenceError).reason).toBe(reason);
     }
   });
 

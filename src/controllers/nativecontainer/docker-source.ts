@@ -23,6 +23,17 @@ export const WATCHED_ACTIONS = new Set([
   'update',
 ]);
 
+/**
+ * How long to wait before reconciling after an event. An exit may come from a Docker daemon
+ * shutting down, and a start racing that shutdown can leave a stale task behind; a second's
+ * pause mostly finds the daemon gone instead. Anything else is looked at at once.
+ */
+export function requeueDelayMs(action: string): number {
+  return EXIT_ACTIONS.has(action) ? 1000 : 0;
+}
+
+const EXIT_ACTIONS = new Set(['die', 'stop', 'kill', 'oom']);
+
 export interface DockerSourceOptions {
   backend: ContainerBackend;
   log: Logger;

@@ -3,7 +3,7 @@
 import { ImagePullError, InvalidConfigError, type PullFailure } from '../../backend/container-backend.ts';
 import { errorMessage } from '../../runtime/errors.ts';
 import { BlockedError } from './execute.ts';
-import { ReferenceError } from './references.ts';
+import { UnresolvedReferenceError } from './references.ts';
 import type { Problem } from './status.ts';
 
 export interface ProblemContext {
@@ -28,7 +28,7 @@ export function problemOf(err: unknown, ctx: ProblemContext): Problem {
       err.kind === 'Unauthorized' && !ctx.hasSecretRef ? ' The registry wants credentials: set spec.secretRef.' : '';
     return { reason, terminal, message: `Pulling ${err.image} failed: ${err.message}.${hint}${kept}` };
   }
-  if (err instanceof ReferenceError) return { reason: err.reason, terminal: true, message: err.message };
+  if (err instanceof UnresolvedReferenceError) return { reason: err.reason, terminal: true, message: err.message };
   // Never-pull of an absent image: someone may load it, so keep looking (with backoff).
   if (err instanceof BlockedError)
     return { reason: err.reason, terminal: false, message: `${capitalize(err.message)}.${kept}` };

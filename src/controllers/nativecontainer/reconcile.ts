@@ -24,7 +24,7 @@ import { observe, type Observed } from './observe.ts';
 import { formatOperation, isRebuild, plan, type History, type Operation } from './plan.ts';
 import { problemOf } from './problems.ts';
 import { PullReporter } from './pull-reporter.ts';
-import { ReferenceError, resolveReferences, type ReferenceLookup } from './references.ts';
+import { UnresolvedReferenceError, resolveReferences, type ReferenceLookup } from './references.ts';
 import { computeStatus, type Problem, type Progress, type StatusInput } from './status.ts';
 import { StatusSink } from './status-sink.ts';
 
@@ -88,7 +88,7 @@ export class NativeContainerReconciler {
     try {
       resolved = resolveReferences(nc, this.deps.refs);
     } catch (err) {
-      if (!(err instanceof ReferenceError)) throw err;
+      if (!(err instanceof UnresolvedReferenceError)) throw err;
       return this.stall(nc, sink, { reason: err.reason, message: err.message, terminal: true });
     }
     const desired = desiredContainer(nc, resolved.env);

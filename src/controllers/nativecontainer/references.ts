@@ -1,6 +1,6 @@
 // What a NativeContainer refers to, resolved from the informer caches (pure): env values from
 // Secrets and ConfigMaps, and registry credentials through its ContainerSecret. A missing
-// reference is a ReferenceError with a condition reason; the informers requeue the resource
+// reference is a UnresolvedReferenceError with a condition reason; the informers requeue the resource
 // when the referenced object appears or changes.
 import type { ContainerSecret } from '../../api/container-secret.ts';
 import { secretValue, type ConfigMap, type Secret } from '../../api/core.ts';
@@ -17,11 +17,11 @@ export interface ReferenceLookup {
 
 export type ReferenceReason = 'SecretNotFound' | 'ConfigMapNotFound' | 'InvalidSpec';
 
-export class ReferenceError extends Error {
+export class UnresolvedReferenceError extends Error {
   readonly reason: ReferenceReason;
   constructor(reason: ReferenceReason, message: string) {
     super(message);
-    this.name = 'ReferenceError';
+    this.name = 'UnresolvedReferenceError';
     this.reason = reason;
   }
 }
@@ -52,7 +52,7 @@ function fromSecret(env: string, ref: KeyRef, namespace: string, lookup: Referen
   if (value !== undefined) return value;
   if (optional) return '';
   const why = secret ? `Secret ${name} has no key ${key}` : `Secret ${name} not found`;
-  throw new ReferenceError('SecretNotFound', `env ${env}: ${why}.`);
+  throw new UnresolvedReferenceError('SecretNotFound', `env ${env}: ${why}.`);
 }
 
 function fromConfigMap(env: string, ref: KeyRef, namespace: string, lookup: ReferenceLookup): string {
@@ -62,7 +62,7 @@ function fromConfigMap(env: string, ref: KeyRef, namespace: string, lookup: Refe
   if (value !== undefined) return value;
   if (optional) return '';
   const why = map ? `ConfigMap ${name} has no key ${key}` : `ConfigMap ${name} not found`;
-  throw new ReferenceError('ConfigMapNotFound', `env ${env}: ${why}.`);
+  throw new UnresolvedReferenceError('ConfigMapNotFound', `env ${env}: ${why}.`);
 }
 
 function registryAuth(nc: NativeContainer, namespace: string, lookup: ReferenceLookup): RegistryAuth | undefined {
@@ -70,11 +70,14 @@ function registryAuth(nc: NativeContainer, namespace: string, lookup: ReferenceL
   if (!ref) return undefined;
   const csec = lookup.containerSecret(namespace, ref.name);
   if (!csec)
-    throw new ReferenceError('SecretNotFound', `ContainerSecret ${ref.name} not found in namespace ${namespace}.`);
+    throw new UnresolvedReferenceError(
+      'SecretNotFound',
+      `ContainerSecret ${ref.name} not found in namespace ${namespace}.`,
+    );
   // Credentials go only to the registry they are for: Docker would send them wherever the image is.
   const registry = imageRegistry(nc.spec.image);
   if (registryKey(csec.spec.server) !== registry) {
-    throw new ReferenceError(
+    throw new UnresolvedReferenceError(
       'InvalidSpec',
       `ContainerSecret ${ref.name} is for ${csec.spec.server}, but the image is on ${registry}; its credentials are not sent to another registry.`,
     );
@@ -83,7 +86,7 @@ function registryAuth(nc: NativeContainer, namespace: string, lookup: ReferenceL
     return credentialsOf(csec, (ns, name) => lookup.secret(ns, name));
   } catch (err) {
     if (err instanceof CredentialsError) {
-      throw new ReferenceError(
+      throw new UnresolvedReferenceError(
         err.reason === 'SecretNotFound' ? 'SecretNotFound' : 'InvalidSpec',
         `ContainerSecret ${ref.name}: ${err.message}`,
       );
