@@ -1,5 +1,5 @@
 // Two tiers: unit tests (pure, fast, no processes) and end-to-end tests against a real
-// kube-apiserver, etcd and dockerd started by test/env/global-setup.ts.
+// kube-apiserver, etcd and dockerd started by test/env/global-setup.ts from src/local/.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({

@@ -5,12 +5,12 @@
 import Docker from 'dockerode';
 import { dockerFromHost } from '../src/backend/docker-backend.ts';
 import { LABELS } from '../src/backend/labels.ts';
-import { startControlPlane } from '../test/env/control-plane.ts';
-import { installCrds } from '../test/env/crds.ts';
-import { buildTestImage, ensureDocker, TEST_IMAGE } from '../test/env/docker.ts';
-import { kubectl } from '../test/env/kubectl.ts';
-import { startOperatorProcess } from '../test/env/operator-process.ts';
-import { stopAll, waitFor } from '../test/env/processes.ts';
+import { startControlPlane } from '../src/local/control-plane.ts';
+import { installCrds } from '../src/local/crds.ts';
+import { buildTestImage, ensureDocker, TEST_IMAGE } from '../src/local/docker.ts';
+import { kubectl } from '../src/local/kubectl.ts';
+import { startOperatorProcess } from '../src/local/operator-process.ts';
+import { stopAll, waitFor } from '../src/local/processes.ts';
 
 const N = Number(process.argv[2] ?? 20);
 const CMD = ['/bin/sh', '-c', 'trap "exit 0" TERM; sleep 3600 & wait'];

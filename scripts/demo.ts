@@ -5,13 +5,13 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startControlPlane } from '../test/env/control-plane.ts';
-import { installCrds } from '../test/env/crds.ts';
-import { buildTestImage, ensureDocker } from '../test/env/docker.ts';
-import { kubectl } from '../test/env/kubectl.ts';
-import { startOperatorProcess } from '../test/env/operator-process.ts';
-import { binDir } from '../test/env/paths.ts';
-import { stopAll, waitFor } from '../test/env/processes.ts';
+import { startControlPlane } from '../src/local/control-plane.ts';
+import { installCrds } from '../src/local/crds.ts';
+import { buildTestImage, ensureDocker } from '../src/local/docker.ts';
+import { kubectl } from '../src/local/kubectl.ts';
+import { startOperatorProcess } from '../src/local/operator-process.ts';
+import { binDir } from '../src/local/paths.ts';
+import { stopAll, waitFor } from '../src/local/processes.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const EXAMPLES = join(ROOT, 'manifests/examples');

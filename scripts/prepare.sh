@@ -4,7 +4,7 @@
 # and the npm packages, which include the pinned Node.js.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash test/env/setup.sh
+bash src/local/setup.sh
 # npm ci wipes node_modules; skip it when the installed tree already matches the lockfile.
 if ! cmp -s package-lock.json node_modules/.nco-lock-stamp 2>/dev/null || [ ! -x node_modules/.bin/node ]; then
   npm ci --no-audit --no-fund

@@ -9,7 +9,7 @@ out=${1:-manifests/base}
 release=native-container-operator
 namespace=native-container-operator
 helm=${HELM:-$(command -v helm || echo "${NCO_CACHE:-$HOME/.cache/native-container-operator}/bin/helm")}
-[ -x "$helm" ] || { echo "helm not found: run bash test/env/build-binaries.sh helm, or set HELM" >&2; exit 1; }
+[ -x "$helm" ] || { echo "helm not found: run bash src/local/build-binaries.sh helm, or set HELM" >&2; exit 1; }
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

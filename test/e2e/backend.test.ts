@@ -10,8 +10,8 @@ import {
   type PullProgress,
 } from '../../src/backend/container-backend.ts';
 import { DockerBackend } from '../../src/backend/docker-backend.ts';
-import type { Registry } from '../env/registry.ts';
-import { TEST_IMAGE } from '../env/test-image.ts';
+import type { Registry } from '../../src/local/registry.ts';
+import { TEST_IMAGE } from '../../src/local/test-image.ts';
 import { buildUniqueImage, forgetImages, registryWith, forgetRegistry } from './helpers.ts';
 import { docker, env } from './support.ts';
 

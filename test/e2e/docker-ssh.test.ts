@@ -4,8 +4,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair, startDockerSshServer, type DockerSshServer } from '../env/docker-ssh-server.ts';
-import { runDir } from '../env/paths.ts';
-import { logTail, type ProcessHandle } from '../env/processes.ts';
+import { runDir } from '../../src/local/paths.ts';
+import { logTail, type ProcessHandle } from '../../src/local/processes.ts';
 import { dockerSocketPath, runHelloThroughItsLife } from './packaging.ts';
 import { createNamespace, startOperator } from './support.ts';
 

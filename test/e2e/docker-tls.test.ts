@@ -3,10 +3,10 @@
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureCerts, openssl, signLeaf } from '../env/certs.ts';
+import { ensureCerts, openssl, signLeaf } from '../../src/local/certs.ts';
 import { startDockerTlsProxy, type TlsProxy } from '../env/docker-tls-proxy.ts';
-import { cacheDir, runDir } from '../env/paths.ts';
-import { logTail, type ProcessHandle } from '../env/processes.ts';
+import { cacheDir, runDir } from '../../src/local/paths.ts';
+import { logTail, type ProcessHandle } from '../../src/local/processes.ts';
 import { dockerSocketPath, runHelloThroughItsLife } from './packaging.ts';
 import { createNamespace, startOperator } from './support.ts';
 

@@ -7,9 +7,9 @@ import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerSecret } from '../../src/api/container-secret.ts';
 import type { NativeContainer } from '../../src/api/native-container.ts';
-import type { Registry } from '../env/registry.ts';
-import type { ProcessHandle } from '../env/processes.ts';
-import { TEST_IMAGE } from '../env/test-image.ts';
+import type { Registry } from '../../src/local/registry.ts';
+import type { ProcessHandle } from '../../src/local/processes.ts';
+import { TEST_IMAGE } from '../../src/local/test-image.ts';
 import { condition, forgetImages, registryWith, waitForReason, forgetRegistry } from './helpers.ts';
 import { containersOf, createNamespace, docker, EXAMPLES, getJson, kubectl, startOperator } from './support.ts';
 

@@ -7,13 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NativeContainer } from '../../src/api/native-container.ts';
 import { dockerFromHost } from '../../src/backend/docker-backend.ts';
 import { LABELS } from '../../src/backend/labels.ts';
-import { startControlPlane, type ControlPlane } from '../env/control-plane.ts';
-import { installCrds } from '../env/crds.ts';
-import { buildTestImage, ensureDocker, type DockerEnv } from '../env/docker.ts';
+import { startControlPlane, type ControlPlane } from '../../src/local/control-plane.ts';
+import { installCrds } from '../../src/local/crds.ts';
+import { buildTestImage, ensureDocker, type DockerEnv } from '../../src/local/docker.ts';
 import { compactEtcd } from '../env/etcd-admin.ts';
 import { kubeconfigVia, serverPort } from '../env/kubeconfig-via.ts';
-import { kubectl as runKubectl, type KubectlOptions } from '../env/kubectl.ts';
-import { runDir, stateDir } from '../env/paths.ts';
+import { kubectl as runKubectl, type KubectlOptions } from '../../src/local/kubectl.ts';
+import { runDir, stateDir } from '../../src/local/paths.ts';
 import { startTcpProxy, type TcpProxy } from '../env/tcp-proxy.ts';
 import { eventually, sample, startOperatorWithEndpoints, type OperatorWithEndpoints } from './support.ts';
 

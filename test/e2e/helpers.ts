@@ -5,11 +5,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exec, execError } from '../env/exec.ts';
-import { dockerCli } from '../env/docker-cli.ts';
-import { startRegistry, type Registry } from '../env/registry.ts';
-import { TEST_IMAGE, buildTestImage } from '../env/test-image.ts';
-import type { ProcessHandle } from '../env/processes.ts';
+import { exec, execError } from '../../src/local/exec.ts';
+import { dockerCli } from '../../src/local/docker-cli.ts';
+import { startRegistry, type Registry } from '../../src/local/registry.ts';
+import { TEST_IMAGE, buildTestImage } from '../../src/local/test-image.ts';
+import type { ProcessHandle } from '../../src/local/processes.ts';
 import { docker, env, eventually, getJson, kubectl } from './support.ts';
 
 /** A second local image: the first plus ENV NCO_IMAGE=2, so a rebuild visibly changes image. */

@@ -4,11 +4,11 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dockerCli, dockerCliCommand } from '../env/docker-cli.ts';
-import { execError } from '../env/exec.ts';
+import { dockerCli, dockerCliCommand } from '../../src/local/docker-cli.ts';
+import { execError } from '../../src/local/exec.ts';
 import { buildNodeStandIns } from '../env/node-images.ts';
-import { runDir } from '../env/paths.ts';
-import { freePort, startProcess, type ProcessHandle } from '../env/processes.ts';
+import { runDir } from '../../src/local/paths.ts';
+import { freePort, startProcess, type ProcessHandle } from '../../src/local/processes.ts';
 import { chartIdentity, dockerSocketPath, type Identity, runHelloThroughItsLife } from './packaging.ts';
 import { createNamespace, env, kubectl, ROOT } from './support.ts';
 

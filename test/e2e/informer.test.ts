@@ -7,7 +7,7 @@ import { Informer } from '../../src/runtime/informer.ts';
 import { KubeClient } from '../../src/runtime/kube-client.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import { kubeconfigVia, serverPort } from '../env/kubeconfig-via.ts';
-import { runDir } from '../env/paths.ts';
+import { runDir } from '../../src/local/paths.ts';
 import { startTcpProxy, type TcpProxy } from '../env/tcp-proxy.ts';
 import { createNamespace, env, eventually, kubectl } from './support.ts';
 

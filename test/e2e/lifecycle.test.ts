@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NativeContainer } from '../../src/api/native-container.ts';
-import type { ProcessHandle } from '../env/processes.ts';
+import type { ProcessHandle } from '../../src/local/processes.ts';
 import {
   containersOf,
   createNamespace,

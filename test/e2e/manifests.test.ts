@@ -3,8 +3,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { exec } from '../env/exec.ts';
-import { binary, runDir } from '../env/paths.ts';
+import { exec } from '../../src/local/exec.ts';
+import { binary, runDir } from '../../src/local/paths.ts';
 import { kubectl, ROOT } from './support.ts';
 
 const BASE = join(ROOT, 'manifests/base');

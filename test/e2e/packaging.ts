@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import type { NativeContainer } from '../../src/api/native-container.ts';
-import { exec, execError, type ExecResult } from '../env/exec.ts';
-import { binary, runDir } from '../env/paths.ts';
-import type { ProcessHandle } from '../env/processes.ts';
+import { exec, execError, type ExecResult } from '../../src/local/exec.ts';
+import { binary, runDir } from '../../src/local/paths.ts';
+import type { ProcessHandle } from '../../src/local/processes.ts';
 import { containersOf, env, eventually, EXAMPLES, getJson, kubectl, ROOT } from './support.ts';
 
 export const CHART = join(ROOT, 'charts/native-container-operator');

@@ -4,8 +4,8 @@
 // for real. No home-made quota in the operator.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startControllerManager } from '../env/controller-manager.ts';
-import type { ProcessHandle } from '../env/processes.ts';
+import { startControllerManager } from '../../src/local/controller-manager.ts';
+import type { ProcessHandle } from '../../src/local/processes.ts';
 import { sleeper } from './helpers.ts';
 import { createNamespace, env, eventually, EXAMPLES, getJson, kubectl } from './support.ts';
 

@@ -2,8 +2,8 @@
 // issued to the chart's ServiceAccount, runs the happy path; `kubectl auth can-i` as that same
 // identity shows what it cannot do.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kubectl as runKubectl } from '../env/kubectl.ts';
-import { freePort, type ProcessHandle } from '../env/processes.ts';
+import { kubectl as runKubectl } from '../../src/local/kubectl.ts';
+import { freePort, type ProcessHandle } from '../../src/local/processes.ts';
 import { chartIdentity, type Identity, runHelloThroughItsLife } from './packaging.ts';
 import { createNamespace, kubectl, startOperator } from './support.ts';
 

@@ -4,9 +4,9 @@
 // autoDelete when the resource goes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NativeContainer } from '../../src/api/native-container.ts';
-import type { Registry } from '../env/registry.ts';
-import type { ProcessHandle } from '../env/processes.ts';
-import { TEST_IMAGE } from '../env/test-image.ts';
+import type { Registry } from '../../src/local/registry.ts';
+import type { ProcessHandle } from '../../src/local/processes.ts';
+import { TEST_IMAGE } from '../../src/local/test-image.ts';
 import {
   buildSecondImage,
   condition,

@@ -6,10 +6,10 @@ import Docker from 'dockerode';
 import { inject } from 'vitest';
 import { dockerFromHost } from '../../src/backend/docker-backend.ts';
 import { LABELS } from '../../src/backend/labels.ts';
-import { kubectl as runKubectl, type KubectlOptions } from '../env/kubectl.ts';
-import type { ExecResult } from '../env/exec.ts';
-import { startOperatorProcess } from '../env/operator-process.ts';
-import { freePort, waitFor, type ProcessHandle } from '../env/processes.ts';
+import { kubectl as runKubectl, type KubectlOptions } from '../../src/local/kubectl.ts';
+import type { ExecResult } from '../../src/local/exec.ts';
+import { startOperatorProcess } from '../../src/local/operator-process.ts';
+import { freePort, waitFor, type ProcessHandle } from '../../src/local/processes.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const EXAMPLES = join(ROOT, 'manifests/examples');

@@ -1,5 +1,5 @@
 // Administration of the test etcd over its JSON gateway (no etcdctl needed).
-import { httpRequest } from './http-request.ts';
+import { httpRequest } from '../../src/local/http-request.ts';
 
 async function call(endpoint: string, path: string, body: object): Promise<Record<string, unknown>> {
   const res = await httpRequest({ url: `${endpoint}${path}`, method: 'POST', body: JSON.stringify(body) });

@@ -1,10 +1,10 @@
 // vitest global setup of the e2e tier: a real Docker daemon, etcd and kube-apiserver, the CRDs
 // installed, and the test image built. Started once per run and stopped by PID afterwards.
 import type { TestProject } from 'vitest/node';
-import { buildTestImage, ensureDocker } from './docker.ts';
-import { startControlPlane } from './control-plane.ts';
-import { installCrds } from './crds.ts';
-import { stopAll } from './processes.ts';
+import { buildTestImage, ensureDocker } from '../../src/local/docker.ts';
+import { startControlPlane } from '../../src/local/control-plane.ts';
+import { installCrds } from '../../src/local/crds.ts';
+import { stopAll } from '../../src/local/processes.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -7,9 +7,9 @@ import { chmodSync, copyFileSync, cpSync, mkdirSync, readFileSync, realpathSync,
 import { writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { dockerCli } from './docker-cli.ts';
-import { exec, execError } from './exec.ts';
-import { importRootfs } from './rootfs-image.ts';
+import { dockerCli } from '../../src/local/docker-cli.ts';
+import { exec, execError } from '../../src/local/exec.ts';
+import { importRootfs } from '../../src/local/rootfs-image.ts';
 
 export interface NodeImages {
   build: string;

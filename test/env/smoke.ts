@@ -1,13 +1,13 @@
 // Smoke check of the test environment: real etcd + kube-apiserver, dockerd and a registry.
 // Run: node_modules/.bin/node test/env/smoke.ts
-import { startControlPlane } from './control-plane.ts';
-import type { ControlPlane } from './control-plane.ts';
-import { buildTestImage, dockerCli, ensureDocker } from './docker.ts';
-import type { DockerEnv } from './docker.ts';
-import { kubectl } from './kubectl.ts';
-import { stopAll } from './processes.ts';
-import { pushTestImage, startRegistry } from './registry.ts';
-import type { Registry } from './registry.ts';
+import { startControlPlane } from '../../src/local/control-plane.ts';
+import type { ControlPlane } from '../../src/local/control-plane.ts';
+import { buildTestImage, dockerCli, ensureDocker } from '../../src/local/docker.ts';
+import type { DockerEnv } from '../../src/local/docker.ts';
+import { kubectl } from '../../src/local/kubectl.ts';
+import { stopAll } from '../../src/local/processes.ts';
+import { pushTestImage, startRegistry } from '../../src/local/registry.ts';
+import type { Registry } from '../../src/local/registry.ts';
 
 const timings: Array<[string, number]> = [];
 

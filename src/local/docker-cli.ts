@@ -8,7 +8,7 @@ function dockerCliPath(): string {
   for (const path of ['/usr/local/bin/docker', '/usr/bin/docker']) {
     if (existsSync(path)) return path;
   }
-  throw new Error('docker CLI not found: run bash test/env/setup.sh (installs docker.io)');
+  throw new Error('docker CLI not found: run bash src/local/setup.sh (installs docker.io)');
 }
 
 /** The docker CLI and its environment for a daemon, with a private CLI config dir so logins stay out of ~/.docker. */

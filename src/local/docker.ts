@@ -139,7 +139,7 @@ function dockerdPath(): string {
   for (const path of ['/usr/sbin/dockerd', '/usr/bin/dockerd', '/usr/local/bin/dockerd']) {
     if (existsSync(path)) return path;
   }
-  throw new Error('dockerd not found: run bash test/env/setup.sh (installs docker.io)');
+  throw new Error('dockerd not found: run bash src/local/setup.sh (installs docker.io)');
 }
 
 /** True when the daemon at socketPath answers GET /_ping. */

@@ -32,7 +32,7 @@ export function runDir(name: string): string {
 export function binary(name: string): string {
   const path = join(binDir(), name);
   if (!existsSync(path)) {
-    throw new Error(`${name} not found at ${path}: run bash test/env/build-binaries.sh`);
+    throw new Error(`${name} not found at ${path}: run bash src/local/build-binaries.sh`);
   }
   return path;
 }
