@@ -4,7 +4,7 @@
 //   npm run bench -- 50      # N = 50
 import Docker from 'dockerode';
 import { dockerFromHost } from '../src/backend/docker-backend.ts';
-import { LABELS } from '../src/backend/labels.ts';
+import { LABELS } from '../src/controllers/nativecontainer/identity.ts';
 import { startControlPlane } from '../src/local/control-plane.ts';
 import { installCrds } from '../src/local/crds.ts';
 import { buildTestImage, ensureDocker, TEST_IMAGE } from '../src/local/docker.ts';

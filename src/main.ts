@@ -6,15 +6,13 @@ import { createLogger } from './runtime/logger.ts';
 const config = configFromEnv();
 const log = createLogger(config.logLevel);
 
-// Losing the lease means another replica may already act: stop at once, as controller-runtime
-// does, and let the supervisor (Deployment, systemd) start a fresh follower.
 function fatal(why: string): never {
   log.fatal({ why }, 'exiting');
   process.exit(1);
 }
 
 try {
-  const operator = await startOperator(config, log, fatal);
+  const operator = await startOperator(config, log);
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) return;

@@ -1,27 +1,26 @@
-// Wiring: informers, queue, reconciler and controller per resource kind, the Docker event
-// source, orphan collection, leader election, and the health and metrics endpoints.
+// Wiring: the manager, its controllers, one engine (backend and reflector) per host, leader
+// election, and the health and metrics endpoints.
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { NATIVE_CONTAINER } from './api/group.ts';
-import type { NativeContainer } from './api/native-container.ts';
 import type { ContainerBackend } from './backend/container-backend.ts';
 import { DockerBackend, isTrustFailure } from './backend/docker-backend.ts';
+import { HostPool } from './backend/hosts.ts';
 import { withOperationHook } from './backend/operation-hook.ts';
+import { Reflector } from './backend/reflector.ts';
 import type { OperatorConfig } from './config.ts';
-import { requeueDelayMs, watchDockerEvents } from './controllers/nativecontainer/docker-source.ts';
-import { OrphanLoop } from './controllers/nativecontainer/orphan-loop.ts';
-import { NativeContainerReconciler } from './controllers/nativecontainer/reconcile.ts';
-import { enqueueMeaningful } from './controllers/changes.ts';
-import { wireReferences } from './controllers/wiring.ts';
-import { Controller } from './runtime/controller.ts';
+import { registerContainerSecretController } from './controllers/containersecret/controller.ts';
+import { registerIndexes } from './controllers/indexes.ts';
+import { registerNativeContainerController } from './controllers/nativecontainer/controller.ts';
+import { DEFAULT_HOST, MANAGED_SELECTOR, ownerKey } from './controllers/nativecontainer/identity.ts';
+import { registerNativeContainerMetrics } from './controllers/nativecontainer/metrics.ts';
+import { backoffDelay } from './runtime/backoff.ts';
+import { abortableDelay } from './runtime/delay.ts';
 import { EventRecorder } from './runtime/events.ts';
 import { serveEndpoints, type Endpoints } from './runtime/http-endpoints.ts';
-import { InformerGroup } from './runtime/informer-group.ts';
-import { instrumentController, instrumentInformer, instrumentQueue } from './runtime/instrument.ts';
 import { KubeClient } from './runtime/kube-client.ts';
 import { LeaderElector } from './runtime/leader-election.ts';
-import { Metrics } from './runtime/metrics.ts';
-import { WorkQueue } from './runtime/work-queue.ts';
+import { Manager } from './runtime/manager.ts';
+import { RuntimeMetrics } from './runtime/metrics.ts';
 
 export interface Operator {
   endpoints: Endpoints;
@@ -29,67 +28,58 @@ export interface Operator {
   stop(): Promise<void>;
 }
 
-const CONTROLLER = 'nativecontainer';
-
-export async function startOperator(
-  config: OperatorConfig,
-  log: Logger,
-  onFatal: (why: string) => void,
-): Promise<Operator> {
+export async function startOperator(config: OperatorConfig, log: Logger): Promise<Operator> {
   const client = kubeClient(config);
-  const metrics = new Metrics();
+  const metrics = new RuntimeMetrics();
+  const hosts = new HostPool();
+  const ncMetrics = registerNativeContainerMetrics(metrics.registry, hosts);
   const backend = withOperationHook(
     new DockerBackend({
       ...(config.dockerHost ? { host: config.dockerHost } : {}),
       ...(config.networkMode ? { networkMode: config.networkMode } : {}),
     }),
-    (operation, result) => metrics.dockerOperations.inc({ operation, result }),
+    (operation, result) => ncMetrics.dockerOperations.inc({ host: DEFAULT_HOST, operation, result }),
   );
   await refuseUntrustedDocker(backend, log);
-  const { group, version, plural } = NATIVE_CONTAINER;
-  const resources = new InformerGroup<NativeContainer>({
+  hosts.add({ name: DEFAULT_HOST, backend, reflector: reflectorFor(DEFAULT_HOST, backend, log, config) });
+
+  const elector = config.leaderElection.enabled
+    ? new LeaderElector({ client, log, ...config.leaderElection })
+    : undefined;
+  const manager = new Manager({
     client,
-    apiPrefix: `/apis/${group}/${version}`,
-    plural,
-    namespaces: config.watchNamespaces,
     log,
-    idleTimeoutMs: config.watchIdleSeconds * 1000,
-    hooks: instrumentInformer(metrics, plural),
-  });
-  const queue = new WorkQueue(instrumentQueue(metrics, CONTROLLER));
-  resources.onChange(enqueueMeaningful((key) => queue.add(key)));
-  const events = new EventRecorder(client, 'native-container-operator', log);
-  const references = wireReferences({
-    client,
-    backend,
-    events,
-    log,
+    metrics,
     namespaces: config.watchNamespaces,
     idleTimeoutMs: config.watchIdleSeconds * 1000,
-    nativeContainers: resources,
-    nativeContainerQueue: queue,
-    workers: config.workers,
     resyncMs: config.resyncSeconds * 1000,
+    ...(elector ? { elector, leaseName: config.leaderElection.name } : {}),
+    stopTimeoutMs: config.shutdownTimeoutSeconds * 1000,
   });
-  const reconciler = new NativeContainerReconciler({
+  const events = new EventRecorder({ client, component: 'native-container-operator', log });
+  registerIndexes(manager);
+  registerNativeContainerController({
+    manager,
     client,
-    backend,
     events,
-    get: (key) => resources.get(key),
-    refs: references.refs,
-    resyncAfterMs: config.resyncSeconds * 1000,
-    onDrift: (cause) => metrics.driftRepairs.inc({ cause }),
-  });
-  const controller = new Controller({
-    name: CONTROLLER,
-    queue,
-    reconcile: reconciler.reconcile,
-    log,
+    hosts,
+    metrics: ncMetrics,
     workers: config.workers,
-    keys: () => resources.keys(),
-    resyncMs: config.resyncSeconds * 1000,
-    hooks: instrumentController(metrics, CONTROLLER, config.workers),
+    log,
+    watches: (ns) => config.watchNamespaces.length === 0 || config.watchNamespaces.includes(ns),
   });
+  registerContainerSecretController({
+    manager,
+    client,
+    events,
+    hosts,
+    registry: metrics.registry,
+    workers: config.workers,
+    log,
+  });
+  for (const host of hosts.all())
+    manager.addRunnable({ name: `reflector/${host.name}`, run: (s) => host.reflector.run(s) });
+
   const endpoints = await serveEndpoints({
     host: config.bindAddress,
     healthPort: config.healthPort,
@@ -97,65 +87,36 @@ export async function startOperator(
     registry: metrics.registry,
     liveness: { ping: () => Promise.resolve(true) },
     readiness: {
-      informers: () => Promise.resolve(resources.hasSynced() && references.hasSynced()),
-      docker: async () => (await backend.ping(), true),
+      informers: () => Promise.resolve(manager.hasSynced()),
+      docker: () => Promise.resolve(hosts.all().every((h) => h.reflector.isAvailable())),
     },
   });
-  log.info({ server: client.serverUrl, docker: config.dockerHost ?? 'default socket', ...endpoints }, 'starting');
-
-  resources.start();
-  references.start();
-  const background = new AbortController();
-  const elector = config.leaderElection.enabled
-    ? new LeaderElector({ client, log, ...config.leaderElection })
-    : undefined;
-  const orphans = new OrphanLoop({
-    backend,
-    scope: { exists: (key) => resources.get(key) !== undefined, watches: (ns) => resources.watches(ns) },
-    log,
-    intervalMs: config.resyncSeconds * 1000,
-    signal: background.signal,
-    onPass: ({ managed, removed }) => {
-      metrics.orphansRemoved.inc(removed.length);
-      metrics.managedContainers.reset();
-      for (const c of managed) if (!removed.includes(c)) metrics.managedContainers.inc({ state: c.state });
-    },
-  });
-  const leading = (async (): Promise<void> => {
-    await resources.waitForSync();
-    await references.waitForSync();
-    log.info({ resources: resources.keys().length }, 'cache synced');
-    if (elector && !(await elector.acquire(() => onFatal('lost the leader lease')))) return;
-    metrics.isLeader.set({ name: config.leaderElection.name }, 1);
-    controller.start();
-    references.startController();
-    void watchDockerEvents({
-      backend,
-      log,
-      signal: background.signal,
-      onOwnerEvent: (key, event) => {
-        if (!resources.get(key)) return orphans.trigger();
-        queue.addAfter(key, requeueDelayMs(event.action));
-      },
-      onReconnect: () => resources.keys().forEach((key) => queue.add(key)),
-      onConnect: () => metrics.dockerEventStreams.inc(),
-    });
-    void orphans.run();
-  })();
+  log.info({ server: client.serverUrl, docker: backend.endpoint, ...endpoints }, 'starting');
+  const started = manager.start();
 
   return {
     endpoints,
     async stop(): Promise<void> {
-      background.abort();
-      const finished = await controller.stop(config.shutdownTimeoutSeconds * 1000);
-      if (!finished) log.warn('reconciles still running at shutdown; they are safe to repeat after restart');
-      await references.stop(config.shutdownTimeoutSeconds * 1000);
-      await elector?.release();
-      await resources.stop();
+      await started.catch(() => undefined);
+      await manager.stop();
+      await events.flush(2000);
       await endpoints.close();
-      await leading.catch(() => undefined);
     },
   };
+}
+
+function reflectorFor(host: string, backend: ContainerBackend, log: Logger, config: OperatorConfig): Reflector {
+  return new Reflector({
+    backend,
+    host,
+    selector: MANAGED_SELECTOR,
+    indexKey: ownerKey,
+    log,
+    // At most a second between reconnects: work waiting on the engine resumes soon after it returns.
+    reconnectDelay: (attempt) => backoffDelay(attempt, { baseMs: 100, maxMs: 1000, jitter: 0.2 }),
+    delay: abortableDelay,
+    resyncMs: config.resyncSeconds * 1000,
+  });
 }
 
 /**

@@ -24,15 +24,23 @@ export const CONTAINER_SECRET: ResourceKind = {
   kind: 'ContainerSecret',
 };
 
+export const SECRET: ResourceKind = { group: '', version: 'v1', plural: 'secrets', kind: 'Secret' };
+export const CONFIG_MAP: ResourceKind = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap' };
+
+/** /api/v1 for the core group, /apis/group/version otherwise. */
+export function apiPrefix(kind: ResourceKind): string {
+  return kind.group === '' ? `/api/${kind.version}` : `/apis/${kind.group}/${kind.version}`;
+}
+
 /** Finalizer that makes deletion remove the container before the resource goes away. */
 export const CONTAINER_FINALIZER = `${GROUP}/container`;
 
 /** Collection path of a kind over all namespaces, as the informers list and watch it. */
 export function collectionPath(kind: ResourceKind): string {
-  return `/apis/${kind.group}/${kind.version}/${kind.plural}`;
+  return `${apiPrefix(kind)}/${kind.plural}`;
 }
 
 /** Path of one namespaced object of a kind. */
 export function objectPath(kind: ResourceKind, namespace: string, name: string): string {
-  return `/apis/${kind.group}/${kind.version}/namespaces/${namespace}/${kind.plural}/${name}`;
+  return `${apiPrefix(kind)}/namespaces/${namespace}/${kind.plural}/${name}`;
 }

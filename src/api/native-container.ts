@@ -86,6 +86,8 @@ export interface NativeContainerStatus {
   observedGeneration?: number;
   state?: string;
   containerID?: string;
+  /** The first 12 characters of containerID, as docker ps shows it. */
+  containerShortID?: string;
   imageID?: string;
   imageDigest?: string;
   startedAt?: string;
@@ -95,6 +97,8 @@ export interface NativeContainerStatus {
   health?: string;
   ports?: PortStatus[];
   restartRequest?: string;
+  /** True while the container is stopped because spec.state said Stopped (not because it exited). */
+  stoppedOnRequest?: boolean;
   conditions?: Condition[];
 }
 

@@ -81,6 +81,8 @@ export type Health = 'starting' | 'healthy' | 'unhealthy';
 /** What the backend reports of one container. */
 export interface ObservedContainer {
   id: string;
+  /** Set by the reflector: the container was running when its engine went away and was stopped by that, not by itself. */
+  stoppedByEngine?: boolean;
   name: string;
   image: string;
   imageId: string;
@@ -118,19 +120,48 @@ export interface RegistryAuth {
   serveraddress: string;
 }
 
-/** A container event; attributes include the container's labels. */
-export interface ContainerEvent {
+/**
+ * An engine event of a container or an image. Attributes include a container's labels. `action`
+ * is the word before any colon ("health_status: healthy" is health_status, detail "healthy").
+ */
+export interface EngineEvent {
+  type: 'container' | 'image';
   action: string;
+  detail?: string;
   id: string;
   attributes: Record<string, string>;
+  /** When the engine logged it, in milliseconds since the epoch (fractional), by the engine's clock. */
+  timeMs: number;
+}
+
+/** One row of a container listing: what the engine answers in one call for every container. */
+export interface ContainerSummary {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  state: ContainerRunState;
+}
+
+/** The names an image is known by locally. */
+export interface ImageSummary {
+  id: string;
+  repoTags: string[];
+  repoDigests: string[];
 }
 
 export interface ContainerBackend {
-  /** Answers when the backend is reachable. */
-  ping(): Promise<void>;
-  /** Containers carrying all of the given labels, running or not. */
-  list(labels: Record<string, string>): Promise<ObservedContainer[]>;
+  /** Where the engine is, for messages (unix:///var/run/docker.sock, tcp://host:2376, ssh://user@host). */
+  readonly endpoint: string;
+  /**
+   * Answers when the backend is reachable. `fresh` opens a new connection instead of reusing one:
+   * an engine that is shutting down has closed its listener but still answers on open connections.
+   */
+  ping(options?: { fresh?: boolean }): Promise<void>;
+  /** Containers carrying all of the given labels, running or not: one call, no details. */
+  list(labels: Record<string, string>): Promise<ContainerSummary[]>;
   inspect(id: string): Promise<ObservedContainer | undefined>;
+  /** Every local image with its tags and digests: one call. */
+  images(): Promise<ImageSummary[]>;
   imagePresent(image: string): Promise<boolean>;
   /** Pulls the image; throws ImagePullError with a kind that says why it failed. */
   pull(image: string, onProgress: (p: PullProgress) => void, auth?: RegistryAuth): Promise<void>;
@@ -139,8 +170,9 @@ export interface ContainerBackend {
   /** Creates the container (not started) and returns its ID. */
   create(config: ContainerConfig): Promise<string>;
   start(id: string): Promise<void>;
-  stop(id: string, timeoutSeconds: number): Promise<void>;
-  restart(id: string, timeoutSeconds: number): Promise<void>;
+  /** Stops gracefully; without a timeout the container's own stop timeout applies. */
+  stop(id: string, timeoutSeconds?: number): Promise<void>;
+  restart(id: string, timeoutSeconds?: number): Promise<void>;
   pause(id: string): Promise<void>;
   unpause(id: string): Promise<void>;
   /** Changes limits or restart policy in place. */
@@ -155,15 +187,10 @@ export interface ContainerBackend {
   /** Removes a named volume; one already gone is not an error. */
   removeVolume(name: string): Promise<void>;
   /**
-   * Streams events of containers carrying all the labels; resolves when the stream ends or the
-   * signal aborts, rejects when it fails. `connected` is called once the stream is open.
+   * Streams container and image events; resolves when the stream ends or the signal aborts,
+   * rejects when it fails. `connected` is called once the stream is open.
    */
-  events(
-    labels: Record<string, string>,
-    onEvent: (e: ContainerEvent) => void,
-    signal: AbortSignal,
-    connected: () => void,
-  ): Promise<void>;
+  events(onEvent: (e: EngineEvent) => void, signal: AbortSignal, connected: () => void): Promise<void>;
 }
 
 /** The backend refused because the object is not there (404). */
@@ -211,6 +238,19 @@ export class RegistryAuthError extends Error {
     super(message);
     this.name = 'RegistryAuthError';
     this.kind = kind;
+  }
+}
+
+/**
+ * The engine cannot be reached, or is going away (it answers 500 to changes while it shuts down):
+ * nothing can be done there until it answers again.
+ */
+export class EngineUnavailableError extends Error {
+  readonly endpoint: string;
+  constructor(endpoint: string, message: string) {
+    super(message);
+    this.name = 'EngineUnavailableError';
+    this.endpoint = endpoint;
   }
 }
 

@@ -1,8 +1,11 @@
 // ContainerBackend on the Docker Engine API through dockerode.
+import http from 'node:http';
+import https from 'node:https';
 import Docker from 'dockerode';
-import { streamContainerEvents } from './docker-events.ts';
+import { streamEngineEvents } from './docker-events.ts';
 import {
   ConflictError,
+  EngineUnavailableError,
   ImagePullError,
   InvalidConfigError,
   NotFoundError,
@@ -10,8 +13,10 @@ import {
   StaleTaskError,
   type ContainerBackend,
   type ContainerConfig,
-  type ContainerEvent,
   type ContainerRunState,
+  type ContainerSummary,
+  type EngineEvent,
+  type ImageSummary,
   type ContainerUpdate,
   type ObservedContainer,
   type ObservedVolume,
@@ -54,23 +59,58 @@ export function dockerFromHost(host: string | undefined): Docker {
   return new Docker(options.protocol === 'ssh' ? viaSshAgent(options) : options);
 }
 
+/**
+ * A client that opens a new connection for every request. An engine shutting down has closed its
+ * listener (refused at once) while it still answers, with 500s, on connections already open.
+ */
+function freshClient(host: string | undefined): Docker {
+  const options = dockerOptions(host);
+  if (options.protocol === 'ssh') return new Docker(viaSshAgent(options)); // a new channel per request already
+  const Agent = options.protocol === 'https' ? https.Agent : http.Agent;
+  // docker-modem passes `agent` through to http.request; its type declarations do not list it.
+  const withAgent: Docker.DockerOptions & { agent: http.Agent } = {
+    ...options,
+    agent: new Agent({ keepAlive: false }),
+  };
+  return new Docker(withAgent);
+}
+
 export class DockerBackend implements ContainerBackend {
+  readonly endpoint: string;
   private readonly docker: Docker;
+  private readonly fresh: Docker;
   private readonly networkMode: string | undefined;
 
   constructor(options: DockerBackendOptions = {}) {
+    this.endpoint = options.host || 'unix:///var/run/docker.sock';
     this.docker = dockerFromHost(options.host);
+    this.fresh = freshClient(options.host);
     this.networkMode = options.networkMode;
   }
 
-  async ping(): Promise<void> {
-    await this.docker.ping();
+  async ping(options: { fresh?: boolean } = {}): Promise<void> {
+    try {
+      await (options.fresh ? this.fresh : this.docker).ping();
+    } catch (err) {
+      throw this.translate(err);
+    }
   }
 
-  async list(labels: Record<string, string>): Promise<ObservedContainer[]> {
-    const found = await this.docker.listContainers({ all: true, filters: { label: labelFilter(labels) } });
-    const inspected = await Promise.all(found.map((c) => this.inspect(c.Id)));
-    return inspected.filter((c): c is ObservedContainer => c !== undefined);
+  async list(labels: Record<string, string>): Promise<ContainerSummary[]> {
+    const found = await this.call(() =>
+      this.docker.listContainers({ all: true, filters: { label: labelFilter(labels) } }),
+    );
+    return found.map((c) => ({
+      id: c.Id,
+      name: (c.Names[0] ?? '').replace(/^\//, ''),
+      labels: c.Labels ?? {},
+      state: c.State as ContainerRunState,
+    }));
+  }
+
+  async images(): Promise<ImageSummary[]> {
+    const found = await this.call(() => this.docker.listImages());
+    return found.map((i) => ({ id: i.Id, repoTags: i.RepoTags ?? [], repoDigests: i.RepoDigests ?? [] }));
   }
 
   async inspect(id: string): Promise<ObservedContainer | undefined> {
@@ -79,7 +119,7 @@ export class DockerBackend implements ContainerBackend {
       info = await this.docker.getContainer(id).inspect();
     } catch (err) {
       if (statusOf(err) === 404) return undefined;
-      throw translate(err);
+      throw this.translate(err);
     }
     return observedFrom(info, await this.repoDigest(info.Image, info.Config.Image));
   }
@@ -90,7 +130,7 @@ export class DockerBackend implements ContainerBackend {
       return true;
     } catch (err) {
       if (statusOf(err) === 404) return false;
-      throw translate(err);
+      throw this.translate(err);
     }
   }
 
@@ -99,6 +139,7 @@ export class DockerBackend implements ContainerBackend {
     try {
       stream = await this.docker.pull(image, auth ? { authconfig: auth } : {});
     } catch (err) {
+      if (isConnectionFailure(err)) throw this.translate(err);
       throw new ImagePullError(pullFailure(statusOf(err), messageOf(err)), image, messageOf(err));
     }
     const layers = new Map<string, { current: number; total: number }>();
@@ -123,6 +164,7 @@ export class DockerBackend implements ContainerBackend {
     try {
       await this.docker.checkAuth(auth);
     } catch (err) {
+      if (isConnectionFailure(err)) throw this.translate(err);
       const message = messageOf(err);
       throw new RegistryAuthError(authFailure(message), message);
     }
@@ -133,7 +175,7 @@ export class DockerBackend implements ContainerBackend {
       const container = await this.docker.createContainer(createOptions(config, this.networkMode));
       return container.id;
     } catch (err) {
-      throw translate(err);
+      throw this.translate(err);
     }
   }
 
@@ -141,12 +183,16 @@ export class DockerBackend implements ContainerBackend {
     await this.ignoring(304, () => this.docker.getContainer(id).start());
   }
 
-  async stop(id: string, timeoutSeconds: number): Promise<void> {
-    await this.ignoring(304, () => this.docker.getContainer(id).stop({ t: timeoutSeconds }));
+  async stop(id: string, timeoutSeconds?: number): Promise<void> {
+    await this.ignoring(304, () =>
+      this.docker.getContainer(id).stop(timeoutSeconds === undefined ? {} : { t: timeoutSeconds }),
+    );
   }
 
-  async restart(id: string, timeoutSeconds: number): Promise<void> {
-    await this.ignoring(undefined, () => this.docker.getContainer(id).restart({ t: timeoutSeconds }));
+  async restart(id: string, timeoutSeconds?: number): Promise<void> {
+    await this.ignoring(undefined, () =>
+      this.docker.getContainer(id).restart(timeoutSeconds === undefined ? {} : { t: timeoutSeconds }),
+    );
   }
 
   async pause(id: string): Promise<void> {
@@ -181,7 +227,7 @@ export class DockerBackend implements ContainerBackend {
   }
 
   async listVolumes(labels: Record<string, string>): Promise<ObservedVolume[]> {
-    const res = await this.docker.listVolumes({ filters: { label: labelFilter(labels) } });
+    const res = await this.call(() => this.docker.listVolumes({ filters: { label: labelFilter(labels) } }));
     return (res.Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
   }
 
@@ -189,7 +235,7 @@ export class DockerBackend implements ContainerBackend {
     try {
       await this.docker.createVolume({ Name: name, Labels: labels });
     } catch (err) {
-      throw translate(err);
+      throw this.translate(err);
     }
   }
 
@@ -197,13 +243,12 @@ export class DockerBackend implements ContainerBackend {
     await this.ignoring(404, () => this.docker.getVolume(name).remove());
   }
 
-  async events(
-    labels: Record<string, string>,
-    onEvent: (e: ContainerEvent) => void,
-    signal: AbortSignal,
-    connected: () => void,
-  ): Promise<void> {
-    await streamContainerEvents(this.docker, labels, onEvent, signal, connected);
+  async events(onEvent: (e: EngineEvent) => void, signal: AbortSignal, connected: () => void): Promise<void> {
+    try {
+      await streamEngineEvents(this.docker, onEvent, signal, connected);
+    } catch (err) {
+      throw this.translate(err);
+    }
   }
 
   /** Runs op; a given status ("already started", "already gone") counts as success. */
@@ -211,8 +256,22 @@ export class DockerBackend implements ContainerBackend {
     try {
       await op();
     } catch (err) {
-      if (status === undefined || statusOf(err) !== status) throw translate(err);
+      if (status === undefined || statusOf(err) !== status) throw this.translate(err);
     }
+  }
+
+  private async call<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (err) {
+      throw this.translate(err);
+    }
+  }
+
+  private translate(err: unknown): Error {
+    if (isConnectionFailure(err) || isShuttingDown(err))
+      return new EngineUnavailableError(this.endpoint, messageOf(err));
+    return translate(err);
   }
 
   private async repoDigest(imageId: string, reference: string): Promise<string | undefined> {
@@ -373,6 +432,29 @@ export function authFailure(message: string): 'Unauthorized' | 'Unreachable' | '
   if (/dial tcp|connection refused|no such host|i\/o timeout|network is unreachable|TLS|EOF/i.test(message))
     return 'Unreachable';
   return 'Failed';
+}
+
+// Socket-level failures: the engine is not there (or not any more), whatever the request was.
+const CONNECTION_CODES = new Set([
+  'ENOENT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
+
+function isConnectionFailure(err: unknown): boolean {
+  const code = (err as { code?: string } | undefined)?.code;
+  if (code !== undefined && CONNECTION_CODES.has(code)) return true;
+  return /socket hang up|connect ENOENT|connect ECONNREFUSED/.test(messageOf(err));
+}
+
+// What Docker 20.10 answers to changes while it shuts down (its network store is closed).
+function isShuttingDown(err: unknown): boolean {
+  return statusOf(err) === 500 && /failed to update store for object type|daemon is shutting down/.test(messageOf(err));
 }
 
 function isSet(time: string | undefined): time is string {

@@ -14,6 +14,8 @@ export interface DockerEnv {
   started: boolean;
   dockerd?: ProcessHandle;
   stop(): Promise<void>;
+  /** Starts the daemon again after stop() (only one this process started). */
+  start(): Promise<void>;
   restart(): Promise<void>;
   /** SIGKILLs dockerd and its containerd, as a crash would, leaving the shims; then starts it again. */
   crashAndRestart(): Promise<void>;
@@ -41,6 +43,7 @@ export async function ensureDocker(opts: EnsureDockerOptions = {}): Promise<Dock
       socketPath,
       started: false,
       stop: async () => {},
+      start: notOurs,
       restart: notOurs,
       crashAndRestart: notOurs,
     };
@@ -58,14 +61,30 @@ export async function ensureDocker(opts: EnsureDockerOptions = {}): Promise<Dock
     rmSync(pidFile, { force: true });
     await stopOrphanedContainerd(dir);
   } else if (await ping(socketPath)) {
-    return { host, socketPath, started: false, stop: async () => {}, restart: notOurs, crashAndRestart: notOurs };
+    return {
+      host,
+      socketPath,
+      started: false,
+      stop: async () => {},
+      start: notOurs,
+      restart: notOurs,
+      crashAndRestart: notOurs,
+    };
   } else {
     // Another test process is still starting it; wait instead of racing a second daemon.
     await waitFor(`dockerd pid ${livePid} (started elsewhere)`, () => ping(socketPath), {
       timeoutMs: READY_TIMEOUT_MS,
       logFile,
     });
-    return { host, socketPath, started: false, stop: async () => {}, restart: notOurs, crashAndRestart: notOurs };
+    return {
+      host,
+      socketPath,
+      started: false,
+      stop: async () => {},
+      start: notOurs,
+      restart: notOurs,
+      crashAndRestart: notOurs,
+    };
   }
 
   const env: DockerEnv = {
@@ -78,9 +97,13 @@ export async function ensureDocker(opts: EnsureDockerOptions = {}): Promise<Dock
       await stopOrphanedContainerd(dir);
       await stopLeakedShims(dir);
     },
+    async start() {
+      if (env.dockerd && !env.dockerd.hasExited()) return;
+      env.dockerd = await startDockerd(dir, socketPath, logFile, pidFile);
+    },
     async restart() {
       await env.stop();
-      env.dockerd = await startDockerd(dir, socketPath, logFile, pidFile);
+      await env.start();
     },
     async crashAndRestart() {
       const containerd = readPid(join(dir, 'exec', 'containerd', 'containerd.pid'));

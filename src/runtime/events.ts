@@ -19,14 +19,27 @@ export class EventRecorder {
   private readonly log: Logger;
   private readonly recorded = new Map<string, Recorded>();
 
-  constructor(client: KubeClient, component: string, log: Logger) {
-    this.client = client;
-    this.component = component;
-    this.log = log;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(options: { client: KubeClient; component: string; log: Logger }) {
+    this.client = options.client;
+    this.component = options.component;
+    this.log = options.log;
   }
 
-  /** Records an Event; failures are logged, never thrown: an Event is worth less than the reconcile. */
-  async record(obj: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
+  /** Non-blocking: queues the Event and returns at once; never throws. */
+  record(obj: KubeObject, type: EventType, reason: string, message: string): void {
+    this.chain = this.chain.then(() => this.send1(obj, type, reason, message));
+  }
+
+  /** Sends what is queued, waiting at most timeoutMs. */
+  async flush(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.chain, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
+  }
+
+  private async send1(obj: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
     const namespace = obj.metadata.namespace ?? 'default';
     const id = createHash('sha256')
       .update(`${obj.metadata.uid ?? ''}\n${type}\n${reason}\n${message}`)

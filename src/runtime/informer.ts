@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { KubeObject } from '../api/object.ts';
 import { objectKey } from '../api/object.ts';
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
+import { abortableDelay } from './delay.ts';
 import { KubeApiError, type KubeClient, type WatchEvent } from './kube-client.ts';
 
 export interface InformerOptions {
@@ -192,17 +193,4 @@ export class Informer<T extends KubeObject> {
   private emit(key: string, obj: T | undefined): void {
     for (const handler of this.handlers) handler(key, obj);
   }
-}
-
-export async function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return;
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -1,10 +1,10 @@
 // Hooks that feed the controller-runtime metrics from the queue, controller and informer.
 import type { ControllerHooks } from './controller.ts';
 import type { InformerHooks } from './informer.ts';
-import type { Metrics } from './metrics.ts';
+import type { RuntimeMetrics } from './metrics.ts';
 import type { WorkQueueOptions } from './work-queue.ts';
 
-export function instrumentQueue(metrics: Metrics, name: string): WorkQueueOptions {
+export function instrumentQueue(metrics: RuntimeMetrics, name: string): WorkQueueOptions {
   let depth = 0;
   return {
     onAdd: () => metrics.queueAdds.inc({ name }),
@@ -17,7 +17,7 @@ export function instrumentQueue(metrics: Metrics, name: string): WorkQueueOption
   };
 }
 
-export function instrumentController(metrics: Metrics, controller: string, workers: number): ControllerHooks {
+export function instrumentController(metrics: RuntimeMetrics, controller: string, workers: number): ControllerHooks {
   metrics.maxConcurrentReconciles.set({ controller }, workers);
   metrics.activeWorkers.set({ controller }, 0);
   return {
@@ -32,7 +32,7 @@ export function instrumentController(metrics: Metrics, controller: string, worke
   };
 }
 
-export function instrumentInformer(metrics: Metrics, resource: string): InformerHooks {
+export function instrumentInformer(metrics: RuntimeMetrics, resource: string): InformerHooks {
   return {
     onList: () => metrics.relists.inc({ resource }),
     onWatchRestart: (reason) => metrics.watchRestarts.inc({ resource, reason }),

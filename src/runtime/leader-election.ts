@@ -40,6 +40,11 @@ export function microTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
+export interface LeaderCallbacks {
+  onStartedLeading(signal: AbortSignal): void;
+  onStoppedLeading(why: string): void;
+}
+
 export class LeaderElector {
   private readonly o: Required<LeaderElectionOptions>;
   private observed: { record: string; at: number } | undefined;
@@ -63,6 +68,15 @@ export class LeaderElector {
 
   isLeader(): boolean {
     return this.leading;
+  }
+
+  /** Interim: campaigns once and leads until the lease is lost. */
+  async run(callbacks: LeaderCallbacks, signal: AbortSignal): Promise<void> {
+    signal.addEventListener('abort', () => void this.release(), { once: true });
+    const lost = new AbortController();
+    if (await this.acquire(() => (lost.abort(), callbacks.onStoppedLeading('lost the lease')))) {
+      callbacks.onStartedLeading(lost.signal);
+    }
   }
 
   /**

@@ -1,11 +1,13 @@
-// Prometheus metrics under controller-runtime's names, so existing dashboards for Go operators
-// work unchanged, plus the operator's own (managed containers, Docker operations, drift repairs).
+// The runtime's Prometheus metrics under controller-runtime's names (reconciles, work queues,
+// leader election), so dashboards made for Go operators work unchanged, plus the informers'.
+// Every family is labelled by controller or resource; what a controller measures of its own
+// domain it registers itself on the same registry (see controllers/*/metrics.ts).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 const RECONCILE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30, 60];
 const QUEUE_BUCKETS = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1, 10, 100, 1000];
 
-export class Metrics {
+export class RuntimeMetrics {
   readonly registry = new Registry();
   readonly reconcileTotal = new Counter({
     name: 'controller_runtime_reconcile_total',
@@ -70,29 +72,6 @@ export class Metrics {
     labelNames: ['name'],
     registers: [this.registry],
   });
-  readonly managedContainers = new Gauge({
-    name: 'nco_managed_containers',
-    help: 'Docker containers carrying the operator labels, by Docker state',
-    labelNames: ['state'],
-    registers: [this.registry],
-  });
-  readonly dockerOperations = new Counter({
-    name: 'nco_docker_operations_total',
-    help: 'Docker operations by type and result',
-    labelNames: ['operation', 'result'],
-    registers: [this.registry],
-  });
-  readonly driftRepairs = new Counter({
-    name: 'nco_drift_repairs_total',
-    help: 'Reconciles that changed a container which had drifted from its spec, by cause',
-    labelNames: ['cause'],
-    registers: [this.registry],
-  });
-  readonly orphansRemoved = new Counter({
-    name: 'nco_orphan_containers_removed_total',
-    help: 'Containers with operator labels and no owning resource that were removed',
-    registers: [this.registry],
-  });
   readonly watchRestarts = new Counter({
     name: 'nco_watch_restarts_total',
     help: 'Watch streams restarted, by reason (idle, gone, error, closed)',
@@ -105,11 +84,6 @@ export class Metrics {
     labelNames: ['resource'],
     registers: [this.registry],
   });
-  readonly dockerEventStreams = new Counter({
-    name: 'nco_docker_event_streams_total',
-    help: 'Docker event subscriptions opened (the first, and one per reconnect)',
-    registers: [this.registry],
-  });
   readonly isLeader = new Gauge({
     name: 'leader_election_master_status',
     help: 'Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master.',
@@ -120,4 +94,24 @@ export class Metrics {
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
+}
+
+/** A Counter on the registry, or the one already there under that name (two controllers may share a family). */
+export function counterOn<T extends string>(
+  registry: Registry,
+  config: { name: string; help: string; labelNames?: readonly T[] },
+): Counter<T> {
+  const existing = registry.getSingleMetric(config.name);
+  if (existing) return existing as Counter<T>;
+  return new Counter<T>({ ...config, registers: [registry] });
+}
+
+/** A Gauge on the registry, or the one already there under that name. */
+export function gaugeOn<T extends string>(
+  registry: Registry,
+  config: { name: string; help: string; labelNames?: readonly T[]; collect?: (this: Gauge<T>) => void },
+): Gauge<T> {
+  const existing = registry.getSingleMetric(config.name);
+  if (existing) return existing as Gauge<T>;
+  return new Gauge<T>({ ...config, registers: [registry] });
 }

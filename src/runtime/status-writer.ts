@@ -4,25 +4,25 @@ import { isDeepStrictEqual } from 'node:util';
 import { isNotFound, type KubeClient } from './kube-client.ts';
 
 /**
- * Merge-patches `status` onto `path`/status if it differs from `current`.
- * Returns true when a write happened. A resource deleted meanwhile is not an error.
+ * Merge-patches `status` onto `path`/status if it differs from `current`. Returns the object as
+ * the API server has it after the write, or undefined when nothing was written (unchanged, or the
+ * object is gone).
  */
-export async function writeStatus(
+export async function writeStatus<T>(
   client: KubeClient,
   path: string,
   current: unknown,
   status: unknown,
-): Promise<boolean> {
-  if (isDeepStrictEqual(current ?? {}, status)) return false;
+): Promise<T | undefined> {
+  if (isDeepStrictEqual(current ?? {}, status)) return undefined;
   try {
     // The whole status replaces the old one: null first clears fields we no longer report,
     // which a plain merge patch would keep.
-    await client.patch(`${path}/status`, 'merge', { status: { ...nulls(current), ...(status as object) } });
+    return await client.patch<T>(`${path}/status`, 'merge', { status: { ...nulls(current), ...(status as object) } });
   } catch (err) {
-    if (isNotFound(err)) return false;
+    if (isNotFound(err)) return undefined;
     throw err;
   }
-  return true;
 }
 
 function nulls(current: unknown): Record<string, null> {

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NativeContainer } from '../../src/api/native-container.ts';
-import { LABELS, MANAGED_BY } from '../../src/backend/labels.ts';
+import { LABELS, MANAGED_BY } from '../../src/controllers/nativecontainer/identity.ts';
 import {
   containersOf,
   createNamespace,

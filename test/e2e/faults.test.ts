@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NativeContainer } from '../../src/api/native-container.ts';
 import { dockerFromHost } from '../../src/backend/docker-backend.ts';
-import { LABELS } from '../../src/backend/labels.ts';
+import { LABELS } from '../../src/controllers/nativecontainer/identity.ts';
 import { startControlPlane, type ControlPlane } from '../../src/local/control-plane.ts';
 import { installCrds } from '../../src/local/crds.ts';
 import { buildTestImage, ensureDocker, type DockerEnv } from '../../src/local/docker.ts';

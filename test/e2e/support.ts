@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { inject } from 'vitest';
 import { dockerFromHost } from '../../src/backend/docker-backend.ts';
-import { LABELS } from '../../src/backend/labels.ts';
+import { LABELS } from '../../src/controllers/nativecontainer/identity.ts';
 import { kubectl as runKubectl, type KubectlOptions } from '../../src/local/kubectl.ts';
 import type { ExecResult } from '../../src/local/exec.ts';
 import { startOperatorProcess } from '../../src/local/operator-process.ts';

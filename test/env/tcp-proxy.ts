@@ -7,6 +7,10 @@ export interface TcpProxy {
   port: number;
   /** Existing connections stop forwarding in both directions but stay open; new ones work. */
   freezeExisting(): void;
+  /** Every connection, open or new, is accepted and goes silent: a peer cut off by the network. */
+  silence(): void;
+  /** Forwards again: connections opened while silent work from now on. */
+  unsilence(): void;
   /** Destroys every connection, as a crashed peer would. */
   dropAll(): void;
   connections(): number;
@@ -15,9 +19,10 @@ export interface TcpProxy {
 
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const pairs = new Set<{ client: net.Socket; upstream: net.Socket; frozen: boolean }>();
+  let silent = false;
   const server = net.createServer((client) => {
     const upstream = net.connect(target.port, target.host);
-    const pair = { client, upstream, frozen: false };
+    const pair = { client, upstream, frozen: silent };
     pairs.add(pair);
     const forward = (from: net.Socket, to: net.Socket): void => {
       from.on('data', (chunk: Buffer) => {
@@ -41,6 +46,15 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   return {
     port,
     freezeExisting: () => pairs.forEach((p) => (p.frozen = true)),
+    silence: () => {
+      silent = true;
+      pairs.forEach((p) => (p.frozen = true));
+    },
+    unsilence: () => {
+      silent = false;
+      // Frozen connections lost bytes; they stay useless and are dropped, as a real cut would.
+      pairs.forEach((p) => (p.client.destroy(), p.upstream.destroy()));
+    },
     dropAll: () => pairs.forEach((p) => (p.client.destroy(), p.upstream.destroy())),
     connections: () => pairs.size,
     close: async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MeaningfulChanges } from '../../src/controllers/changes.ts';
+import { MeaningfulChanges } from '../../src/runtime/changes.ts';
 
 const obj = (generation: number, extra: Record<string, unknown> = {}) => ({
   metadata: { name: 'a', namespace: 'n', generation, resourceVersion: String(Math.random()), ...extra },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { desiredContainer, normalizeImage } from '../../src/controllers/nativecontainer/desired.ts';
-import { LABELS } from '../../src/backend/labels.ts';
+import { LABELS } from '../../src/controllers/nativecontainer/identity.ts';
 import type { NativeContainerSpec } from '../../src/api/native-container.ts';
 import { nativeContainer } from './fixtures.ts';
 

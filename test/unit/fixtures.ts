@@ -1,7 +1,8 @@
 // Builders for unit tests: resources and observed containers with sensible defaults.
+import { pino, type Logger } from 'pino';
 import type { NativeContainer, NativeContainerSpec } from '../../src/api/native-container.ts';
 import type { ContainerRunState, ObservedContainer } from '../../src/backend/container-backend.ts';
-import { LABELS } from '../../src/backend/labels.ts';
+import { LABELS } from '../../src/controllers/nativecontainer/identity.ts';
 
 export function nativeContainer(
   spec: Partial<NativeContainerSpec> = {},
@@ -38,4 +39,18 @@ export function container(
     resources: {},
     ...rest,
   };
+}
+
+/** A logger that writes nothing, for components that want one. */
+export function silentLog(): Logger {
+  return pino({ level: 'silent' });
+}
+
+/** Polls check until it is true, failing after a generous deadline (tiers without processes settle in milliseconds). */
+export async function until(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not true after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
 }

@@ -94,10 +94,40 @@ describe('resolving what a NativeContainer refers to', () => {
     expect(() => resolveReferences(nc, refs)).toThrow(/not sent to another registry/);
   });
 
-  it('never puts a password into an error message', () => {
-    const nc = nativeContainer({ image: 'evil.example.com/app:1', secretRef: { name: 'reg' } });
-    const refs = lookup({ csecs: [registryCsec], secrets: [secret('pw', { password: 'hunter2' })] });
-    expect(() => resolveReferences(nc, refs)).not.toThrow(/hunter2/);
+  // Each case must throw: a check of the message of an error never thrown would prove nothing.
+  const dockerConfigCsec = csec('reg', { server: '127.0.0.1:5000', dockerConfigSecretRef: { name: 'dc' } });
+  const dockerConfigSecret = (json: string, type = 'kubernetes.io/dockerconfigjson'): Secret =>
+    secret('dc', { '.dockerconfigjson': json }, type);
+  it.each([
+    ['an image on another registry', 'evil.example.com/app:1', registryCsec, secret('pw', { password: 'hunter2' })],
+    [
+      'a .dockerconfigjson that is not JSON (the parser quotes its input)',
+      '127.0.0.1:5000/app:1',
+      dockerConfigCsec,
+      dockerConfigSecret('{"auths": {"127.0.0.1:5000": {"password": hunter2'),
+    ],
+    [
+      'an auth entry without a colon (it decodes to the password alone)',
+      '127.0.0.1:5000/app:1',
+      dockerConfigCsec,
+      dockerConfigSecret(JSON.stringify({ auths: { '127.0.0.1:5000': { auth: b64('hunter2') } } })),
+    ],
+    [
+      'a Secret of the wrong type holding the password',
+      '127.0.0.1:5000/app:1',
+      dockerConfigCsec,
+      dockerConfigSecret(JSON.stringify({ auths: { '127.0.0.1:5000': { password: 'hunter2' } } }), 'Opaque'),
+    ],
+  ])('never puts the password into the error for %s', (_, image, reg, pw) => {
+    const nc = nativeContainer({ image, secretRef: { name: 'reg' } });
+    let error: unknown;
+    try {
+      resolveReferences(nc, lookup({ csecs: [reg], secrets: [pw] }));
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(UnresolvedReferenceError);
+    expect((error as Error).message).not.toMatch(/hunter2|aHVudGVyMg/);
   });
 
   it('names what a resource refers to, for requeueing it when those change', () => {

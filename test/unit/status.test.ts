@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { setCondition } from '../../src/api/conditions.ts';
-import { computeStatus } from '../../src/controllers/nativecontainer/status.ts';
+import { computeStatus as compute, type StatusInput } from '../../src/controllers/nativecontainer/status.ts';
 import { container, nativeContainer } from './fixtures.ts';
 
 const now = new Date('2026-11-22T10:00:00Z');
 const later = new Date('2026-11-22T11:00:00Z');
+
+/** The engine answers unless a test says it does not. */
+function computeStatus(input: Omit<StatusInput, 'engineSeen'> & { engineSeen?: boolean }) {
+  return compute({ engineSeen: true, ...input });
+}
 
 function condition(status: ReturnType<typeof computeStatus>, type: string) {
   return status.conditions?.find((c) => c.type === type);
@@ -36,7 +41,7 @@ describe('NativeContainer status', () => {
   });
 
   it('is Stalled, not Reconciling, on a terminal problem', () => {
-    const problem = { reason: 'InvalidSpec', message: 'spec.image: required', terminal: true };
+    const problem = { reason: 'InvalidSpec' as const, message: 'spec.image: required', terminal: true };
     const s = computeStatus({ nc: nativeContainer(), container: undefined, problem, now });
     expect(condition(s, 'Stalled')).toMatchObject({
       status: 'True',
@@ -49,9 +54,10 @@ describe('NativeContainer status', () => {
   });
 
   it('is Reconciling on a transient problem', () => {
-    const problem = { reason: 'BackendError', message: 'connect ENOENT', terminal: false };
+    const problem = { reason: 'DockerError' as const, message: 'no space left on device', terminal: false };
     const s = computeStatus({ nc: nativeContainer(), container: undefined, problem, now });
-    expect(condition(s, 'Reconciling')).toMatchObject({ status: 'True', reason: 'BackendError' });
+    expect(condition(s, 'Reconciling')).toMatchObject({ status: 'True', reason: 'DockerError' });
+    expect(s.state).toBe('Pending');
     expect(condition(s, 'Stalled')).toMatchObject({ status: 'False' });
   });
 
@@ -140,7 +146,11 @@ describe('NativeContainer status reasons', () => {
   });
 
   it('shows a rebuild or a pull in progress in Ready, Reconciling and the state word', () => {
-    const progress = { reason: 'ImagePulling', message: 'Pulling r.io/app:2: 1.0 of 2.0 MB (50%).', state: 'Pulling' };
+    const progress = {
+      reason: 'ImagePulling' as const,
+      message: 'Pulling r.io/app:2: 1.0 of 2.0 MB (50%).',
+      state: 'Pulling' as const,
+    };
     const s = computeStatus({ nc: nativeContainer(), container: container('abc', 'running', 'h'), progress, now });
     expect(ready(s)).toMatchObject({ status: 'False', reason: 'ImagePulling' });
     expect(condition(s, 'Reconciling')).toMatchObject({ status: 'True', message: progress.message });
@@ -168,6 +178,7 @@ describe('NativeContainer status reasons', () => {
     });
     expect(computeStatus({ nc: nativeContainer(), container: c, now })).toMatchObject({
       containerID: 'abc',
+      containerShortID: 'abc',
       imageID: 'sha256:1',
       imageDigest: 'r.io/app@sha256:2',
       startedAt: '2026-11-22T09:00:00Z',
@@ -185,7 +196,7 @@ describe('NativeContainer status reasons', () => {
       now,
     });
     expect(done.restartRequest).toBe('r1');
-    const problem = { reason: 'BackendError', message: 'x', terminal: false };
+    const problem = { reason: 'DockerError' as const, message: 'x', terminal: false };
     const failed = computeStatus({
       nc: { ...nativeContainer({ restartRequest: 'r2' }), status: done },
       container: undefined,
@@ -193,6 +204,71 @@ describe('NativeContainer status reasons', () => {
       now,
     });
     expect(failed.restartRequest).toBe('r1');
+  });
+});
+
+describe('what the status remembers', () => {
+  const unreachable = {
+    reason: 'DockerUnreachable' as const,
+    message: 'Docker on host local (unix:///x.sock) is not answering: connect ENOENT.',
+    terminal: false,
+  };
+
+  it('remembers that the spec stopped the container, in its own field', () => {
+    const s = computeStatus({
+      nc: nativeContainer({ state: 'Stopped' }),
+      container: container('abc', 'exited', 'h'),
+      now,
+    });
+    expect(s.stoppedOnRequest).toBe(true);
+  });
+
+  it('forgets a requested stop once the container is seen running again', () => {
+    const nc = { ...nativeContainer({ state: 'Running' }), status: { stoppedOnRequest: true } };
+    expect(computeStatus({ nc, container: container('abc', 'running', 'h'), now }).stoppedOnRequest).toBeUndefined();
+    // Not yet started: still remembered, so the planner starts it.
+    expect(computeStatus({ nc, container: container('abc', 'exited', 'h'), now }).stoppedOnRequest).toBe(true);
+  });
+
+  it('keeps the memory of a requested stop while Docker does not answer, whatever the spec says now', () => {
+    const nc = { ...nativeContainer({ state: 'Running', restartPolicy: 'Never' }), status: { stoppedOnRequest: true } };
+    const s = computeStatus({
+      nc,
+      container: container('abc', 'exited', 'h'),
+      engineSeen: false,
+      problem: unreachable,
+      now,
+    });
+    expect(s.stoppedOnRequest).toBe(true);
+    expect(condition(s, 'Ready')).toMatchObject({ status: 'False', reason: 'DockerUnreachable' });
+    expect(s.state).toBe('Unknown');
+  });
+
+  it('says Deleting, not Ready, for a resource deleted while Docker does not answer', () => {
+    const nc = {
+      ...nativeContainer({ state: 'Stopped' }),
+      metadata: { ...nativeContainer().metadata, deletionTimestamp: '2026-11-22T10:00:00Z' },
+    };
+    const s = computeStatus({
+      nc,
+      container: container('abc', 'exited', 'h'),
+      engineSeen: false,
+      problem: unreachable,
+      now,
+    });
+    expect(condition(s, 'Ready')).toMatchObject({ status: 'False', reason: 'DockerUnreachable' });
+    expect(condition(s, 'Reconciling')).toMatchObject({ status: 'True', reason: 'DockerUnreachable' });
+    expect(s.state).toBe('Deleting');
+  });
+
+  it('does not call a container its engine stopped Completed: it did not exit by itself', () => {
+    const s = computeStatus({
+      nc: nativeContainer({ restartPolicy: 'OnFailure' }),
+      container: container('abc', 'exited', 'h', { exitCode: 0, stoppedByEngine: true }),
+      now,
+    });
+    expect(s.state).toBe('Exited');
+    expect(condition(s, 'Ready')?.reason).toBe('Exited');
   });
 });
 

@@ -7,9 +7,9 @@ import type { ContainerSecret } from '../../api/container-secret.ts';
 import type { Secret } from '../../api/core.ts';
 import { splitKey } from '../../api/object.ts';
 import { validateContainerSecret } from '../../api/validate.ts';
-import { RegistryAuthError, type ContainerBackend } from '../../backend/container-backend.ts';
-import { DONE, type Action, type ReconcileContext } from '../../runtime/controller.ts';
-import { errorMessage, TerminalError } from '../../runtime/errors.ts';
+import { EngineUnavailableError, RegistryAuthError, type ContainerBackend } from '../../backend/container-backend.ts';
+import { AWAIT_CHANGE, BACKOFF, type Action, type ReconcileContext } from '../../runtime/controller.ts';
+import { errorMessage } from '../../runtime/errors.ts';
 import type { EventRecorder } from '../../runtime/events.ts';
 import type { KubeClient } from '../../runtime/kube-client.ts';
 import { writeStatus } from '../../runtime/status-writer.ts';
@@ -18,38 +18,39 @@ import { computeSecretStatus, isTerminal, type Verdict } from './status.ts';
 
 export interface ContainerSecretReconcilerDeps {
   client: KubeClient;
-  backend: ContainerBackend;
+  /** An engine to check credentials through (the one that pulls); undefined when none answers. */
+  engine: () => ContainerBackend | undefined;
   events: EventRecorder;
   get: (key: string) => ContainerSecret | undefined;
   secret: (namespace: string, name: string) => Secret | undefined;
   now?: () => Date;
-  /** Re-check of working credentials (they may be revoked at the registry). */
-  resyncAfterMs?: number;
+  onVerdict?: (reason: Verdict['reason']) => void;
 }
 
 export class ContainerSecretReconciler {
   private readonly deps: Required<ContainerSecretReconcilerDeps>;
 
   constructor(deps: ContainerSecretReconcilerDeps) {
-    this.deps = { now: () => new Date(), resyncAfterMs: 300_000, ...deps };
+    this.deps = { now: () => new Date(), onVerdict: () => undefined, ...deps };
   }
 
   readonly reconcile = async (key: string, ctx: ReconcileContext): Promise<Action> => {
     const csec = this.deps.get(key);
-    if (!csec || csec.metadata.deletionTimestamp) return DONE;
+    if (!csec || csec.metadata.deletionTimestamp) return AWAIT_CHANGE;
     const verdict = await this.verify(csec, ctx.log);
+    this.deps.onVerdict(verdict.reason);
     const { namespace = 'default', name } = splitKey(key);
     const path = objectPath(CONTAINER_SECRET, namespace, name);
     await writeStatus(this.deps.client, path, csec.status, computeSecretStatus(csec, verdict, this.deps.now()));
-    if (verdict.reason === 'Verified') return { requeueAfterMs: this.deps.resyncAfterMs };
+    // Working credentials are checked again at the controller's resync (they may be revoked).
+    if (verdict.reason === 'Verified') return AWAIT_CHANGE;
     const kind = {
       ...csec,
       apiVersion: `${CONTAINER_SECRET.group}/${CONTAINER_SECRET.version}`,
       kind: CONTAINER_SECRET.kind,
     };
-    await this.deps.events.record(kind, 'Warning', verdict.reason, verdict.message);
-    if (isTerminal(verdict)) throw new TerminalError(verdict.reason, verdict.message);
-    throw new Error(verdict.message);
+    this.deps.events.record(kind, 'Warning', verdict.reason, verdict.message);
+    return isTerminal(verdict) ? AWAIT_CHANGE : BACKOFF;
   };
 
   private async verify(csec: ContainerSecret, log: Logger): Promise<Verdict> {
@@ -62,11 +63,16 @@ export class ContainerSecretReconciler {
       if (err instanceof CredentialsError) return { reason: err.reason, message: err.message };
       throw err;
     }
+    const engine = this.deps.engine();
+    if (!engine)
+      return { reason: 'RegistryUnreachable', message: 'No Docker engine answers to check the credentials through.' };
     try {
-      await this.deps.backend.checkAuth(auth);
+      await engine.checkAuth(auth);
       log.info({ server: auth.serveraddress }, 'registry accepted the credentials');
       return { reason: 'Verified', message: `${csec.spec.server} accepted the credentials of ${auth.username}.` };
     } catch (err) {
+      if (err instanceof EngineUnavailableError)
+        return { reason: 'RegistryUnreachable', message: `Docker is not answering: ${err.message}` };
       if (!(err instanceof RegistryAuthError)) throw err;
       const reason = err.kind === 'Unauthorized' ? 'AuthFailed' : 'RegistryUnreachable';
       log.info({ server: auth.serveraddress, reason }, 'registry check failed');

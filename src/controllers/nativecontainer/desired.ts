@@ -19,12 +19,14 @@ import type {
 } from '../../backend/container-backend.ts';
 import {
   containerName,
+  DEFAULT_HOST,
   LABELS,
   nextContainerName,
   ownerLabels,
+  type Owner,
   volumeLabels,
   volumeName,
-} from '../../backend/labels.ts';
+} from './identity.ts';
 
 export { normalizeImage } from '../../api/image-reference.ts';
 
@@ -46,7 +48,8 @@ export interface Desired {
   hash: string;
   state: DesiredState;
   pullPolicy: PullPolicy;
-  stopTimeoutSeconds: number;
+  /** Grace period of a stop; undefined: the container's own (an orphan, whose spec is gone). */
+  stopTimeoutSeconds?: number;
   /** Docker restarts an exited container itself (Always, UnlessStopped); with the others it stays exited. */
   restartsOnExit: boolean;
   volumes: DesiredVolume[];
@@ -74,30 +77,20 @@ const SPEC_DEFAULTS: Required<Pick<NativeContainerSpec, Defaulted>> = {
 };
 
 /**
- * The desired container. `env` holds the resolved values of every variable (valueFrom
+ * The desired container on `host`. `env` holds the resolved values of every variable (valueFrom
  * included); without it only literal values are used, which is enough for deletion.
  */
-export function desiredContainer(nc: NativeContainer, env?: Record<string, string>): Desired {
+export function desiredContainer(nc: NativeContainer, env?: Record<string, string>, host = DEFAULT_HOST): Desired {
   const { namespace = 'default', name, uid = '' } = nc.metadata;
   const spec: Spec = { ...SPEC_DEFAULTS, ...nc.spec };
   const literal = Object.fromEntries((spec.env ?? []).map((e) => [e.name, e.value ?? '']));
   const process = processOf(spec, sortedEnv(env ?? literal));
-  const mounts = (spec.volumes ?? []).map((v) => ({
-    volume: volumeName(namespace, name, v.name),
-    target: v.mountPath,
-    readOnly: v.readOnly ?? false,
-  }));
+  const mounts = mountsOf(spec, namespace, name);
   const hash = configHash({ ...process, mounts, rebuildRequest: spec.rebuildRequest ?? null, limits: limitsOf(spec) });
   const config: ContainerConfig = {
     ...processConfig(process),
     name: containerName(namespace, name),
-    labels: {
-      ...spec.labels,
-      ...ownerLabels({ uid, namespace, name }),
-      [LABELS.configHash]: hash,
-      ...optional(LABELS.rebuildRequest, spec.rebuildRequest),
-      ...optional(LABELS.description, spec.description),
-    },
+    labels: labelsOf(spec, { uid, namespace, name, host }, hash),
     mounts,
     resources: resourcesOf(spec),
     restartPolicy: restartPolicyOf(spec),
@@ -114,6 +107,36 @@ export function desiredContainer(nc: NativeContainer, env?: Record<string, strin
     volumes: (spec.volumes ?? []).map((v) => desiredVolume(namespace, name, v.name, v.autoDelete ?? true)),
     ...(spec.restartRequest !== undefined ? { restartRequest: spec.restartRequest } : {}),
     ...(spec.rebuildRequest !== undefined ? { rebuildRequest: spec.rebuildRequest } : {}),
+  };
+}
+
+/**
+ * What deleting the containers of a resource that no longer exists needs (an orphan: its
+ * finalizer was removed by hand while the operator was down). Volumes are judged by their labels
+ * and containers stop with their own grace period.
+ */
+export function orphanDesired(namespace: string, name: string): Desired {
+  const config: ContainerConfig = {
+    name: containerName(namespace, name),
+    image: '',
+    env: {},
+    labels: {},
+    tty: false,
+    openStdin: false,
+    mounts: [],
+    ports: [],
+    resources: {},
+    restartPolicy: { name: 'no', maximumRetryCount: 0 },
+    log: { type: 'local', config: {} },
+  };
+  return {
+    config,
+    nextName: nextContainerName(namespace, name),
+    hash: '',
+    state: 'Stopped',
+    pullPolicy: 'Never',
+    restartsOnExit: false,
+    volumes: [],
   };
 }
 
@@ -191,6 +214,25 @@ function desiredVolume(namespace: string, name: string, volume: string, autoDele
     specName: volume,
     autoDelete,
     labels: volumeLabels(namespace, name, volume, autoDelete),
+  };
+}
+
+function mountsOf(spec: Spec, namespace: string, name: string): ContainerConfig['mounts'] {
+  return (spec.volumes ?? []).map((v) => ({
+    volume: volumeName(namespace, name, v.name),
+    target: v.mountPath,
+    readOnly: v.readOnly ?? false,
+  }));
+}
+
+/** The user's labels, then ours: ours win, so a spec cannot forge another resource's identity. */
+function labelsOf(spec: Spec, owner: Owner, hash: string): Record<string, string> {
+  return {
+    ...spec.labels,
+    ...ownerLabels(owner),
+    [LABELS.configHash]: hash,
+    ...optional(LABELS.rebuildRequest, spec.rebuildRequest),
+    ...optional(LABELS.description, spec.description),
   };
 }
 

@@ -1,20 +1,37 @@
-// The executor: carries out a plan against the backend, in order. It makes no decisions;
-// it only reports each step so the reconciler can log it and record an Event.
+// The executor: carries out a plan against the host's backend, in order. It makes no decisions.
+//
+// Guarantees: each step is announced (log, Event) before it runs; nothing runs after the signal
+// aborts (lost leadership, shutdown) except the step already sent; the containers it touches are
+// held in the host's reflector while the plan runs and released at the end, whatever happened,
+// so the cache is refreshed once per container instead of once per event, and `touched` tells
+// the caller which containers the cache must catch up on before the next plan.
 import type { ContainerBackend, PullProgress, RegistryAuth } from '../../backend/container-backend.ts';
+import type { Reflector } from '../../backend/reflector.ts';
 import type { Desired } from './desired.ts';
 import type { Operation, Target } from './plan.ts';
 
 export interface ExecuteHooks {
-  onStep: (op: Operation) => Promise<void>;
+  onStep: (op: Operation) => void;
   onPullProgress: (image: string, progress: PullProgress) => void;
 }
 
 export interface ExecuteOptions {
   backend: ContainerBackend;
-  desired: Desired;
+  reflector: Reflector;
+  desired: Pick<Desired, 'config' | 'stopTimeoutSeconds'>;
   /** Credentials for pulls; never logged. */
   auth?: RegistryAuth;
   hooks: ExecuteHooks;
+  signal?: AbortSignal;
+  /** Filled in as the plan runs, so a caller whose plan failed part-way still knows what it touched. */
+  executed?: Executed;
+}
+
+/** What a run of the executor did to containers. */
+export interface Executed {
+  /** Containers changed (and not removed): the cache must refresh them before the next plan. */
+  touched: string[];
+  removed: string[];
 }
 
 /** A Blocked operation was reached: nothing after it can be done. */
@@ -27,16 +44,38 @@ export class BlockedError extends Error {
   }
 }
 
-export async function execute(ops: readonly Operation[], options: ExecuteOptions): Promise<void> {
-  const { hooks } = options;
-  const state = { createdId: undefined as string | undefined };
-  for (const op of ops) {
-    await hooks.onStep(op);
-    await step(op, options, state);
+/** The plan was cut short because the controller is stopping. */
+export class AbortedError extends Error {
+  constructor() {
+    super('stopped before the plan was finished');
+    this.name = 'AbortedError';
   }
 }
 
-async function step(op: Operation, options: ExecuteOptions, state: { createdId: string | undefined }): Promise<void> {
+interface RunState {
+  createdId: string | undefined;
+  held: Set<string>;
+  removed: Set<string>;
+}
+
+export async function execute(ops: readonly Operation[], options: ExecuteOptions): Promise<Executed> {
+  const state: RunState = { createdId: undefined, held: new Set(), removed: new Set() };
+  const executed = options.executed ?? { touched: [], removed: [] };
+  try {
+    for (const op of ops) {
+      if (options.signal?.aborted) throw new AbortedError();
+      options.hooks.onStep(op);
+      await step(op, options, state);
+    }
+  } finally {
+    for (const id of state.held) if (!state.removed.has(id)) options.reflector.release(id);
+    executed.touched = [...state.held].filter((id) => !state.removed.has(id));
+    executed.removed = [...state.removed];
+  }
+  return executed;
+}
+
+async function step(op: Operation, options: ExecuteOptions, state: RunState): Promise<void> {
   const { backend, desired } = options;
   switch (op.type) {
     case 'Blocked':
@@ -45,31 +84,53 @@ async function step(op: Operation, options: ExecuteOptions, state: { createdId: 
       return backend.pull(op.image, (p) => options.hooks.onPullProgress(op.image, p), options.auth);
     case 'CreateVolume':
       return backend.createVolume(op.volume, op.labels);
-    case 'Create':
-      state.createdId = await backend.create({ ...desired.config, name: op.name });
-      return;
     case 'RemoveVolume':
       return backend.removeVolume(op.volume);
+    case 'Create': {
+      const id = await backend.create({ ...desired.config, name: op.name });
+      state.createdId = id;
+      hold(options.reflector, state, id);
+      return;
+    }
     default:
-      return onContainer(op, options, idOf(op.target, state.createdId));
+      return onContainer(op, options, state);
   }
 }
 
 type ContainerStep = Extract<Operation, { target: Target }>;
 
-async function onContainer(op: ContainerStep, { backend, desired }: ExecuteOptions, id: string): Promise<void> {
+async function onContainer(op: ContainerStep, options: ExecuteOptions, state: RunState): Promise<void> {
+  const { backend, desired, reflector } = options;
+  const id = idOf(op.target, state.createdId);
+  hold(reflector, state, id);
   const timeout = desired.stopTimeoutSeconds;
-  const steps: Record<ContainerStep['type'], () => Promise<void>> = {
-    Start: () => backend.start(id),
-    Stop: () => backend.stop(id, timeout),
-    Restart: () => backend.restart(id, timeout),
-    Pause: () => backend.pause(id),
-    Unpause: () => backend.unpause(id),
-    Update: () => backend.update(id, (op as Extract<Operation, { type: 'Update' }>).update),
-    Rename: () => backend.rename(id, (op as Extract<Operation, { type: 'Rename' }>).name),
-    Remove: () => backend.remove(id),
-  };
-  await steps[op.type]();
+  switch (op.type) {
+    case 'Start':
+      return backend.start(id);
+    case 'Stop':
+      return backend.stop(id, timeout);
+    case 'Restart':
+      return backend.restart(id, timeout);
+    case 'Pause':
+      return backend.pause(id);
+    case 'Unpause':
+      return backend.unpause(id);
+    case 'Update':
+      return backend.update(id, op.update);
+    case 'Rename':
+      return backend.rename(id, op.name);
+    case 'Remove':
+      await backend.remove(id);
+      state.removed.add(id);
+      reflector.forget(id);
+      return;
+  }
+}
+
+function hold(reflector: Reflector, state: RunState, id: string): void {
+  if (state.held.has(id)) return;
+  state.held.add(id);
+  reflector.hold(id);
 }
 
 function idOf(target: Target, createdId: string | undefined): string {

@@ -6,10 +6,20 @@
 // - a pull comes before anything is stopped, so a failed pull leaves the old container as it was;
 // - a rebuilt container exists (under its next name) before the old one is stopped and removed;
 // - a volume is removed only after every container that mounts it.
-import type { ContainerUpdate, ObservedContainer } from '../../backend/container-backend.ts';
-import { LABELS } from '../../backend/labels.ts';
+import type { ContainerUpdate, ObservedContainer, ObservedVolume } from '../../backend/container-backend.ts';
 import type { Desired } from './desired.ts';
-import type { Observed } from './observe.ts';
+import { LABELS } from './identity.ts';
+
+/** What the planner knows of Docker for one resource (gathered from the host's caches). */
+export interface Observed {
+  /** Containers labelled with this resource's UID. More than one is a fault the plan repairs. */
+  owned: ObservedContainer[];
+  /** Containers labelled with this namespace/name but another UID: left by an earlier resource of the same name. */
+  stale: ObservedContainer[];
+  imagePresent: boolean;
+  /** Volumes labelled with this namespace/name (any UID: kept volumes are mounted again). */
+  volumes: ObservedVolume[];
+}
 
 /** The container an operation acts on: an existing one, or the one Create makes in this plan. */
 export type Target = { id: string } | 'created';
@@ -27,11 +37,14 @@ export type Operation =
   | { type: 'Rename'; target: Target; name: string; cause: string }
   | { type: 'RemoveVolume'; volume: string; cause: string };
 
-/** What the operator did that Docker cannot record, kept in the resource's status. */
-export interface History {
-  /** The last spec.restartRequest carried out. */
+/**
+ * What the operator must remember and Docker cannot record, read from explicit fields of the
+ * resource's status (never from a condition's reason, which a failure overwrites).
+ */
+export interface Memory {
+  /** status.restartRequest: the last spec.restartRequest carried out. */
   restartRequest?: string;
-  /** The container was last stopped because the spec said Stopped (not by exiting on its own). */
+  /** status.stoppedOnRequest: the container was stopped because the spec said so, not by exiting. */
   stoppedOnRequest: boolean;
 }
 
@@ -39,10 +52,10 @@ export interface PlanInput {
   desired: Desired;
   observed: Observed;
   deleting: boolean;
-  history?: History;
+  memory?: Memory;
 }
 
-export function plan({ desired, observed, deleting, history }: PlanInput): Operation[] {
+export function plan({ desired, observed, deleting, memory }: PlanInput): Operation[] {
   const ops: Operation[] = observed.stale.map((c) => op('Remove', c, 'left by an earlier resource of the same name'));
   if (deleting) {
     return [
@@ -56,7 +69,7 @@ export function plan({ desired, observed, deleting, history }: PlanInput): Opera
   ops.push(...extra.flatMap((c) => stopAndRemove(c, 'duplicate container for one resource')));
   if (!keep) return [...ops, ...create(desired, observed, desired.config.name, 'container does not exist')];
   if (keep.labels[LABELS.configHash] !== desired.hash) return [...ops, ...rebuild(keep, desired, observed)];
-  return [...ops, ...converge(keep, desired, history ?? { stoppedOnRequest: false })];
+  return [...ops, ...converge(keep, desired, memory ?? { stoppedOnRequest: false })];
 }
 
 function create(desired: Desired, observed: Observed, name: string, cause: string): Operation[] {
@@ -87,7 +100,7 @@ function rebuildCause(old: ObservedContainer, desired: Desired): string {
   return 'configuration changed';
 }
 
-function converge(c: ObservedContainer, desired: Desired, history: History): Operation[] {
+function converge(c: ObservedContainer, desired: Desired, memory: Memory): Operation[] {
   const ops: Operation[] = [];
   if (c.name !== desired.config.name) {
     ops.push({
@@ -99,14 +112,14 @@ function converge(c: ObservedContainer, desired: Desired, history: History): Ope
   }
   const update = updateOf(c, desired);
   if (update) ops.push({ type: 'Update', target: { id: c.id }, update, cause: describeUpdate(c, update) });
-  const restartPending = desired.restartRequest !== undefined && desired.restartRequest !== history.restartRequest;
-  if (desired.state === 'Running') ops.push(...toRunning(c, desired, history, restartPending));
+  const restartPending = desired.restartRequest !== undefined && desired.restartRequest !== memory.restartRequest;
+  if (desired.state === 'Running') ops.push(...toRunning(c, desired, memory, restartPending));
   if (desired.state === 'Stopped') ops.push(...toStopped(c));
   if (desired.state === 'Paused') ops.push(...toPaused(c));
   return ops;
 }
 
-function toRunning(c: ObservedContainer, desired: Desired, history: History, restartPending: boolean): Operation[] {
+function toRunning(c: ObservedContainer, desired: Desired, memory: Memory, restartPending: boolean): Operation[] {
   const restart = restartPending ? [op('Restart', c, 'restart requested')] : [];
   switch (c.state) {
     case 'running':
@@ -117,17 +130,21 @@ function toRunning(c: ObservedContainer, desired: Desired, history: History, res
       return [op('Start', c, 'container is created')];
     case 'exited':
     case 'dead':
-      return startExited(c, desired, history, restartPending);
+      return startExited(c, desired, memory, restartPending);
     default:
       // restarting: Docker is at it under the restart policy; removing: going away.
       return [];
   }
 }
 
-/** With Never or OnFailure a container that exited on its own stays exited; see restartPolicy in the CRD. */
-function startExited(c: ObservedContainer, desired: Desired, history: History, restartPending: boolean): Operation[] {
+/**
+ * With Never or OnFailure a container that exited on its own stays exited; see restartPolicy in
+ * the CRD. One that its engine stopped when it went away did not exit on its own.
+ */
+function startExited(c: ObservedContainer, desired: Desired, memory: Memory, restartPending: boolean): Operation[] {
   if (restartPending) return [op('Start', c, 'restart requested')];
-  if (history.stoppedOnRequest) return [op('Start', c, 'desired state is Running again')];
+  if (memory.stoppedOnRequest) return [op('Start', c, 'desired state is Running again')];
+  if (c.stoppedByEngine) return [op('Start', c, 'its Docker engine stopped it when it went away')];
   if (desired.restartsOnExit) return [op('Start', c, `container is ${c.state}`)];
   return [];
 }

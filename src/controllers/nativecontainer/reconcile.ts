@@ -1,55 +1,64 @@
-// The NativeContainer reconciler: read from the cache, validate, resolve references, observe,
-// plan, execute, write status. Level-triggered and idempotent: it gets only a key and re-reads
-// everything, so running it twice in a row does nothing the second time.
+// The NativeContainer reconciler, the short glue of: gather (from caches) -> plan (pure) ->
+// execute (no decisions) -> status (pure) -> one status write if it changed -> an Action.
+// Level-triggered and idempotent: it gets only a key and re-reads everything, so running it twice
+// in a row does nothing the second time, and a reconcile with nothing to do calls no engine.
+//
+// Invariants:
+// - Nothing is created before the finalizer is on the resource (withFinalizer).
+// - After a plan ran, the next one waits until the host's cache has seen its effects
+//   (expectations); the status of the result is written by that next reconcile.
+// - The record of carried-out restart requests is written right after the plan that carried
+//   them out, and read back through OwnWrites, so a lagging cache cannot repeat a restart.
 import type { Logger } from 'pino';
-import { findCondition } from '../../api/conditions.ts';
 import { CONTAINER_FINALIZER, NATIVE_CONTAINER, objectPath } from '../../api/group.ts';
 import type { NativeContainer } from '../../api/native-container.ts';
 import { splitKey } from '../../api/object.ts';
-import { validateNativeContainer } from '../../api/validate.ts';
-import {
-  StaleTaskError,
-  type ContainerBackend,
-  type ObservedContainer,
-  type RegistryAuth,
-} from '../../backend/container-backend.ts';
-import { DONE, type Action, type ReconcileContext } from '../../runtime/controller.ts';
-import { TerminalError } from '../../runtime/errors.ts';
+import { StaleTaskError, type ObservedContainer, type ObservedVolume } from '../../backend/container-backend.ts';
+import type { EngineHost, HostPool } from '../../backend/hosts.ts';
+import { AWAIT_CHANGE, requeueAfter, type Action, type ReconcileContext } from '../../runtime/controller.ts';
 import type { EventRecorder } from '../../runtime/events.ts';
-import { addFinalizer, hasFinalizer, removeFinalizer } from '../../runtime/finalizer.ts';
-import { isNotFound, type KubeClient } from '../../runtime/kube-client.ts';
-import { desiredContainer, type Desired } from './desired.ts';
-import { execute } from './execute.ts';
-import { observe, type Observed } from './observe.ts';
-import { formatOperation, isRebuild, plan, type History, type Operation } from './plan.ts';
-import { problemOf } from './problems.ts';
+import { withFinalizer, type CleanupResult } from '../../runtime/finalizer.ts';
+import type { KubeClient } from '../../runtime/kube-client.ts';
+import type { OwnWrites } from '../../runtime/own-writes.ts';
+import { desiredContainer, orphanDesired, type Desired } from './desired.ts';
+import { actionFor, classify, unreachable, type Problem } from './error-policy.ts';
+import { execute, type Executed, type ExecuteHooks } from './execute.ts';
+import type { Expectations } from './expectations.ts';
+import { gather, seen, type Gathered } from './gather.ts';
+import { volumeSelector } from './identity.ts';
+import { formatOperation, isRebuild, plan, type Memory, type Observed, type Operation } from './plan.ts';
 import { PullReporter } from './pull-reporter.ts';
-import { UnresolvedReferenceError, resolveReferences, type ReferenceLookup } from './references.ts';
-import { computeStatus, type Problem, type Progress, type StatusInput } from './status.ts';
+import type { ReferenceLookup } from './references.ts';
+import { computeStatus, type Progress, type StatusInput } from './status.ts';
 import { StatusSink } from './status-sink.ts';
 
 export interface NativeContainerReconcilerDeps {
   client: KubeClient;
-  backend: ContainerBackend;
   events: EventRecorder;
   /** The informer's cache. */
   get: (key: string) => NativeContainer | undefined;
-  /** Secrets, ConfigMaps and ContainerSecrets, from their informers' caches. */
+  /** True when this operator is responsible for the namespace (for orphans). */
+  watches: (namespace: string) => boolean;
+  written: OwnWrites<NativeContainer>;
   refs: ReferenceLookup;
+  hosts: HostPool;
+  expectations: Expectations;
   now?: () => Date;
-  /** Safety-net requeue of a healthy resource. */
-  resyncAfterMs?: number;
-  /** Requeue while something settles that no event may announce (a healthcheck, a crash loop). */
-  pollAfterMs?: number;
   /** At most one status write of pull progress per this interval. */
   progressIntervalMs?: number;
-  /** Called when the reconcile acts on a resource that was Ready for its current generation: drift. */
+  /** Looked at again after a plan ran, should no cache change bring the key back sooner. */
+  settleFallbackMs?: number;
+  /** Called when a plan changes a resource that was Ready for its current generation: drift. */
   onDrift?: (cause: string) => void;
+  onOrphansRemoved?: (count: number) => void;
 }
 
 export function resourcePath(namespace: string, name: string): string {
   return objectPath(NATIVE_CONTAINER, namespace, name);
 }
+
+/** How long a reconcile waits before looking again at a cache that must catch up with a plan. */
+const CATCH_UP_MS = 1000;
 
 export class NativeContainerReconciler {
   private readonly deps: Required<NativeContainerReconcilerDeps>;
@@ -57,194 +66,247 @@ export class NativeContainerReconciler {
   constructor(deps: NativeContainerReconcilerDeps) {
     this.deps = {
       now: () => new Date(),
-      resyncAfterMs: 300_000,
-      pollAfterMs: 5_000,
       progressIntervalMs: 2_000,
+      settleFallbackMs: 2_000,
       onDrift: () => undefined,
+      onOrphansRemoved: () => undefined,
       ...deps,
     };
   }
 
   readonly reconcile = async (key: string, ctx: ReconcileContext): Promise<Action> => {
-    const cached = this.deps.get(key);
-    if (!cached) return DONE;
+    const nc = this.deps.written.newest(key, this.deps.get(key));
+    if (!nc) return this.collectOrphans(key, ctx);
     const { namespace = 'default', name } = splitKey(key);
-    const path = resourcePath(namespace, name);
-    let sink = new StatusSink(this.deps.client, path, cached.status);
-    if (cached.metadata.deletionTimestamp) return this.finalize(cached, sink, ctx.log);
-
-    const invalid = validateNativeContainer(cached);
-    if (invalid.length > 0) {
-      return this.stall(cached, sink, { reason: 'InvalidSpec', message: invalid.join('; '), terminal: true });
-    }
-    let nc = await addFinalizer(this.deps.client, path, cached, CONTAINER_FINALIZER);
-    if (restartLooksPending(nc)) {
-      // The record of handled restart requests is our own status write, which the cache may not
-      // have seen yet: acting on a stale copy would restart twice. Read it fresh first.
-      nc = await this.deps.client.get<NativeContainer>(path);
-      sink = new StatusSink(this.deps.client, path, nc.status);
-    }
-    let resolved: { env: Record<string, string>; auth?: RegistryAuth };
-    try {
-      resolved = resolveReferences(nc, this.deps.refs);
-    } catch (err) {
-      if (!(err instanceof UnresolvedReferenceError)) throw err;
-      return this.stall(nc, sink, { reason: err.reason, message: err.message, terminal: true });
-    }
-    const desired = desiredContainer(nc, resolved.env);
-    await this.converge(nc, desired, resolved.auth, sink, ctx.log);
-    return this.settle(nc, desired, sink);
+    return withFinalizer({
+      client: this.deps.client,
+      path: resourcePath(namespace, name),
+      finalizer: CONTAINER_FINALIZER,
+      obj: nc,
+      apply: (obj) => this.apply(key, obj, ctx),
+      cleanup: (obj) => this.cleanup(key, obj, ctx),
+      onPatched: (obj) => this.deps.written.remember(key, obj),
+    });
   };
 
-  private async converge(
-    nc: NativeContainer,
-    desired: Desired,
-    auth: RegistryAuth | undefined,
-    sink: StatusSink,
-    log: Logger,
-  ): Promise<void> {
-    let ops: Operation[] = [];
-    let observed: Observed | undefined;
-    try {
-      observed = await observe(this.deps.backend, nc, desired.config.image);
-      ops = plan({ desired, observed, deleting: false, history: historyOf(nc) });
-      if (ops.length === 0) return;
-      if (wasConverged(nc)) this.deps.onDrift(ops[0]!.cause);
-      log.info({ plan: ops.map(formatOperation) }, 'executing plan');
-      await this.run(nc, desired, ops, { auth, sink, log, before: pick(observed.owned, desired) });
-    } catch (err) {
-      if (err instanceof StaleTaskError) await this.removeStale(nc, observed?.owned ?? [], log, err);
-      const problem = problemOf(err, { rebuilding: isRebuild(ops), hasSecretRef: nc.spec.secretRef !== undefined });
-      log.warn({ reason: problem.reason, err: problem.message }, 'reconcile failed');
-      await this.deps.events.record(withKind(nc), 'Warning', problem.reason, problem.message);
-      await this.write(nc, sink, { container: await this.current(nc, desired), problem });
-      if (problem.terminal) throw new TerminalError(problem.reason, problem.message);
-      throw err;
+  private async apply(key: string, nc: NativeContainer, ctx: ReconcileContext): Promise<Action> {
+    const sink = this.sink(key, nc);
+    const g = await gather(nc, this.deps);
+    if (g.kind === 'waiting') return requeueAfter(CATCH_UP_MS);
+    if (g.kind === 'problem') return this.report(nc, sink, g.seen.container, g.problem, g.engineSeen);
+    const ops = plan({ desired: g.desired, observed: g.observed, deleting: false, memory: g.memory });
+    const done = doneRestart(g.desired, g.memory);
+    if (ops.length === 0) {
+      await this.write(nc, sink, { container: g.seen.container, engineSeen: true, ...done });
+      return AWAIT_CHANGE;
     }
+    if (wasReady(nc)) this.deps.onDrift(ops[0]!.cause);
+    ctx.log.info({ plan: ops.map(formatOperation) }, 'executing plan');
+    const executed: Executed = { touched: [], removed: [] };
+    try {
+      await this.run(nc, g, ops, sink, executed, ctx);
+    } catch (err) {
+      return this.failed(nc, g, ops, sink, err, ctx);
+    } finally {
+      // The next plan waits until the cache has seen what this one did, even part of it.
+      this.deps.expectations.expect(key, executed.touched);
+    }
+    // The restart request is carried out now; the rest of the status waits for the cache.
+    if (done.restartRequest !== undefined) {
+      await this.write(nc, sink, { container: g.seen.container, engineSeen: true, pending: true, ...done });
+    }
+    return requeueAfter(this.deps.settleFallbackMs);
   }
 
   private async run(
     nc: NativeContainer,
-    desired: Desired,
+    g: Extract<Gathered, { kind: 'observed' }>,
     ops: Operation[],
-    ctx: { auth: RegistryAuth | undefined; sink: StatusSink; log: Logger; before: ObservedContainer | undefined },
+    sink: StatusSink,
+    executed: Executed,
+    ctx: ReconcileContext,
   ): Promise<void> {
+    const { host } = g.seen;
     const progress = progressOf(ops);
-    if (progress) await this.write(nc, ctx.sink, { container: ctx.before, progress });
+    const container = g.seen.container;
+    if (progress) await this.write(nc, sink, { container, engineSeen: true, progress });
     const pulls = new PullReporter({
       intervalMs: this.deps.progressIntervalMs,
       now: this.deps.now,
       log: ctx.log,
       write: (message) =>
-        this.write(nc, ctx.sink, {
-          container: ctx.before,
+        this.write(nc, sink, {
+          container,
+          engineSeen: true,
           progress: { reason: 'ImagePulling', message, state: 'Pulling' },
         }),
     });
     try {
       await execute(ops, {
-        backend: this.deps.backend,
-        desired,
-        ...(ctx.auth ? { auth: ctx.auth } : {}),
-        hooks: { onStep: (op) => this.announce(nc, op, ctx.log), onPullProgress: (image, p) => pulls.report(image, p) },
+        backend: host.backend,
+        reflector: host.reflector,
+        desired: g.desired,
+        ...(g.auth ? { auth: g.auth } : {}),
+        hooks: this.hooks(nc, ctx.log, (image, p) => pulls.report(image, p)),
+        signal: ctx.signal,
+        executed,
       });
     } finally {
       await pulls.flush();
     }
   }
 
+  /** The plan failed part-way: say why, and let the error policy decide what follows. */
+  private async failed(
+    nc: NativeContainer,
+    g: Extract<Gathered, { kind: 'observed' }>,
+    ops: Operation[],
+    sink: StatusSink,
+    err: unknown,
+    ctx: ReconcileContext,
+  ): Promise<Action> {
+    if (err instanceof StaleTaskError) await this.removeStale(nc, g.seen.host, g.seen.owned, ctx.log, err);
+    const problem = classify(err, {
+      rebuilding: isRebuild(ops),
+      hasSecretRef: nc.spec.secretRef !== undefined,
+      deleting: false,
+      host: g.seen.host.name,
+    });
+    ctx.log.warn({ reason: problem.reason, err: problem.message }, 'plan failed');
+    return this.report(nc, sink, g.seen.container, problem, problem.reason !== 'DockerUnreachable');
+  }
+
+  /** A problem: a Warning Event, the status that says it, and the Action the error policy picks. */
+  private async report(
+    nc: NativeContainer,
+    sink: StatusSink,
+    container: ObservedContainer | undefined,
+    problem: Problem,
+    engineSeen: boolean,
+  ): Promise<Action> {
+    this.deps.events.record(withKind(nc), 'Warning', problem.reason, problem.message);
+    await this.write(nc, sink, { container, engineSeen, problem });
+    return actionFor(problem);
+  }
+
   /**
    * A container whose runtime task outlived a Docker restart can never start again. Removing it
    * (volumes stay) lets the retry, which the error still causes, create it anew under the same name.
    */
-  private async removeStale(nc: NativeContainer, owned: ObservedContainer[], log: Logger, err: Error): Promise<void> {
-    for (const c of owned) {
-      log.warn({ container: c.id.slice(0, 12), err: err.message }, 'container has a stale runtime task; recreating it');
-      await this.deps.events.record(
-        withKind(nc),
-        'Warning',
-        'Recreate',
-        `Remove ${c.id.slice(0, 12)} (stale runtime task after a Docker restart)`,
-      );
-      await this.deps.backend.remove(c.id);
-    }
+  private async removeStale(
+    nc: NativeContainer,
+    host: EngineHost,
+    owned: ObservedContainer[],
+    log: Logger,
+    err: Error,
+  ): Promise<void> {
+    const ops: Operation[] = owned.map((c) => ({
+      type: 'Remove',
+      target: { id: c.id },
+      cause: 'stale runtime task after a Docker restart',
+    }));
+    log.warn({ err: err.message }, 'container has a stale runtime task; recreating it');
+    await execute(ops, {
+      backend: host.backend,
+      reflector: host.reflector,
+      desired: orphanDesired(nc.metadata.namespace ?? 'default', nc.metadata.name),
+      hooks: this.hooks(nc, log, () => undefined),
+    });
   }
 
-  /** After a successful plan: status from a fresh observation, and when to look again. */
-  private async settle(nc: NativeContainer, desired: Desired, sink: StatusSink): Promise<Action> {
-    const after = await observe(this.deps.backend, nc, desired.config.image);
-    const history: History = { ...historyOf(nc), ...doneRestart(desired) };
-    const pending = plan({ desired, observed: after, deleting: false, history }).length > 0;
-    const container = pick(after.owned, desired);
-    await this.write(nc, sink, { container, pending, ...doneRestart(desired) });
-    return { requeueAfterMs: pending || this.settling(container) ? this.deps.pollAfterMs : this.deps.resyncAfterMs };
-  }
-
-  /**
-   * Something may change soon that no event of ours announces: a healthcheck result, a crash
-   * loop, or a container just started that may exit at once (a job). Look again shortly.
-   */
-  private settling(c: ObservedContainer | undefined): boolean {
-    if (!c) return false;
-    if (c.health === 'starting' || c.health === 'unhealthy' || c.state === 'restarting') return true;
-    const age = c.startedAt ? this.deps.now().getTime() - Date.parse(c.startedAt) : Infinity;
-    return c.state === 'running' && age < 2 * this.deps.pollAfterMs;
-  }
-
-  /** A problem found before acting: say why on the resource and wait for a change. */
-  private async stall(nc: NativeContainer, sink: StatusSink, problem: Problem): Promise<Action> {
-    await this.deps.events.record(withKind(nc), 'Warning', problem.reason, problem.message);
-    const container = await this.current(nc, undefined).catch(() => undefined);
-    await this.write(nc, sink, { container, problem });
-    throw new TerminalError(problem.reason, problem.message);
-  }
-
-  /** Stops and removes the container (and autoDelete volumes), then lets the resource go. Gone is success. */
-  private async finalize(nc: NativeContainer, sink: StatusSink, log: Logger): Promise<Action> {
-    if (!hasFinalizer(nc, CONTAINER_FINALIZER)) return DONE;
-    const path = resourcePath(nc.metadata.namespace ?? 'default', nc.metadata.name);
-    const desired = desiredContainer(nc);
-    const observed = await observe(this.deps.backend, nc, desired.config.image);
-    const ops = plan({ desired, observed, deleting: true });
-    let current = nc;
-    if (ops.length > 0) {
-      const progress = {
-        reason: 'Deleting',
-        message: 'Removing the container before the resource goes.',
-        state: 'Deleting',
-      };
-      await this.write(nc, sink, { container: pick(observed.owned, desired), progress });
-      log.info({ plan: ops.map(formatOperation) }, 'removing container of deleted resource');
-      const hooks = { onStep: (op: Operation) => this.announce(nc, op, log), onPullProgress: () => undefined };
-      await execute(ops, { backend: this.deps.backend, desired, hooks });
-      // The status write moved resourceVersion on; the finalizer patch must carry the new one.
-      const fresh = await this.deps.client.get<NativeContainer>(path).catch((err: unknown) => {
-        if (isNotFound(err)) return undefined;
-        throw err;
+  /** Stops and removes the containers (and autoDelete volumes); done once they are gone. */
+  private async cleanup(key: string, nc: NativeContainer, ctx: ReconcileContext): Promise<CleanupResult> {
+    const sink = this.sink(key, nc);
+    const s = seen(nc, this.deps.hosts);
+    const { reflector, backend } = s.host;
+    if (!reflector.isAvailable()) {
+      const problem = unreachable(backend.endpoint, reflector.unavailableReason(), {
+        deleting: true,
+        host: s.host.name,
       });
-      if (!fresh) return DONE;
-      current = fresh;
+      return { done: false, action: await this.report(nc, sink, s.container, problem, false) };
     }
-    await removeFinalizer(this.deps.client, path, current, CONTAINER_FINALIZER);
-    return DONE;
-  }
-
-  private async announce(nc: NativeContainer, op: Operation, log: Logger): Promise<void> {
-    log.info({ op: op.type, cause: op.cause }, formatOperation(op));
-    const reason = op.type === 'Create' ? 'Created' : op.type;
-    await this.deps.events.record(withKind(nc), 'Normal', reason, formatOperation(op));
-  }
-
-  /** The container status is computed from, when there is one. */
-  private async current(nc: NativeContainer, desired: Desired | undefined): Promise<ObservedContainer | undefined> {
-    const d = desired ?? desiredContainer(nc);
+    if (this.deps.expectations.waiting(key, reflector)) return { done: false, action: requeueAfter(CATCH_UP_MS) };
+    // Literal env values are enough to delete: nothing is created.
+    const desired = desiredContainer(nc, undefined, s.host.name);
+    const observed: Observed = {
+      owned: [...s.owned, ...s.stale],
+      stale: [],
+      imagePresent: true,
+      volumes: await backend.listVolumes(volumeSelector(key)),
+    };
+    const ops = plan({ desired, observed, deleting: true });
+    if (ops.length === 0) return { done: true };
+    ctx.log.info({ plan: ops.map(formatOperation) }, 'removing what the deleted resource owned');
     try {
-      const observed = await observe(this.deps.backend, nc, d.config.image);
-      return pick(observed.owned, d);
-    } catch {
-      // Reporting a problem must not fail because the backend is the problem.
-      return undefined;
+      if (ops.some((o) => o.type === 'Stop')) {
+        const progress: Progress = {
+          reason: 'Deleting',
+          message: 'Removing the container before the resource goes.',
+          state: 'Deleting',
+        };
+        await this.write(nc, sink, { container: s.container, engineSeen: true, progress });
+      }
+      await execute(ops, {
+        backend,
+        reflector,
+        desired,
+        hooks: this.hooks(nc, ctx.log, () => undefined),
+        signal: ctx.signal,
+      });
+      return { done: true };
+    } catch (err) {
+      const problem = classify(err, { rebuilding: false, hasSecretRef: false, deleting: true, host: s.host.name });
+      return {
+        done: false,
+        action: await this.report(nc, sink, s.container, problem, problem.reason !== 'DockerUnreachable'),
+      };
     }
+  }
+
+  /** Containers with our labels whose resource is gone: deleted through the same planner and executor. */
+  private async collectOrphans(key: string, ctx: ReconcileContext): Promise<Action> {
+    const { namespace = 'default', name } = splitKey(key);
+    if (!this.deps.watches(namespace)) return AWAIT_CHANGE;
+    for (const host of this.deps.hosts.all()) {
+      const containers = host.reflector.byKey(key);
+      if (containers.length === 0) continue;
+      if (!host.reflector.isAvailable()) return requeueAfter(CATCH_UP_MS * 30);
+      const volumes: ObservedVolume[] = await host.backend.listVolumes(volumeSelector(key));
+      const observed: Observed = { owned: containers, stale: [], imagePresent: true, volumes };
+      const ops = plan({ desired: orphanDesired(namespace, name), observed, deleting: true });
+      ctx.log.info({ plan: ops.map(formatOperation), host: host.name }, 'removing containers whose resource is gone');
+      const executed = await execute(ops, {
+        backend: host.backend,
+        reflector: host.reflector,
+        desired: orphanDesired(namespace, name),
+        hooks: {
+          onStep: (op) => ctx.log.info({ op: op.type, cause: op.cause }, formatOperation(op)),
+          onPullProgress: () => undefined,
+        },
+        signal: ctx.signal,
+      });
+      this.deps.onOrphansRemoved(executed.removed.length);
+    }
+    return AWAIT_CHANGE;
+  }
+
+  private hooks(nc: NativeContainer, log: Logger, onPullProgress: ExecuteHooks['onPullProgress']): ExecuteHooks {
+    return {
+      onStep: (op) => {
+        log.info({ op: op.type, cause: op.cause }, formatOperation(op));
+        const reason = op.type === 'Create' ? 'Created' : op.type;
+        this.deps.events.record(withKind(nc), 'Normal', reason, formatOperation(op));
+      },
+      onPullProgress,
+    };
+  }
+
+  private sink(key: string, nc: NativeContainer): StatusSink {
+    const { namespace = 'default', name } = splitKey(key);
+    return new StatusSink(this.deps.client, resourcePath(namespace, name), nc.status, (obj) =>
+      this.deps.written.remember(key, obj),
+    );
   }
 
   private async write(nc: NativeContainer, sink: StatusSink, input: Omit<StatusInput, 'nc' | 'now'>): Promise<void> {
@@ -252,56 +314,20 @@ export class NativeContainerReconciler {
   }
 }
 
-/** Ready reasons that stand for the operator's own work under way or a failure of it, not for drift. */
-const WORK_REASONS = new Set([
-  'Creating',
-  'ImagePulling',
-  'Rebuilding',
-  'Deleting',
-  'Reconciling',
-  'ImagePullFailed',
-  'ImageNotFound',
-  'RegistryAuthFailed',
-  'SecretNotFound',
-  'ConfigMapNotFound',
-  'InvalidSpec',
-  'BackendError',
-]);
-
-/** A restart request not yet recorded as carried out in status. */
-function restartLooksPending(nc: NativeContainer): boolean {
-  return nc.spec.restartRequest !== undefined && nc.spec.restartRequest !== nc.status?.restartRequest;
-}
-
-/**
- * The current generation was already carried out, and Ready shows what was observed of the
- * container (Running, or Exited after someone stopped it), not our own work or its failure:
- * any work now is repair of drift, not a spec change or a retry.
- */
-function wasConverged(nc: NativeContainer): boolean {
+/** The current generation was carried out and the container was Ready: any work now is drift. */
+function wasReady(nc: NativeContainer): boolean {
   const ready = nc.status?.conditions?.find((c) => c.type === 'Ready');
-  return nc.status?.observedGeneration === nc.metadata.generation && !!ready && !WORK_REASONS.has(ready.reason);
+  return nc.status?.observedGeneration === nc.metadata.generation && ready?.status === 'True';
 }
 
-/** What the status remembers of earlier reconciles; see History. */
-function historyOf(nc: NativeContainer): History {
-  const ready = findCondition(nc.status?.conditions, 'Ready');
-  return {
-    ...(nc.status?.restartRequest !== undefined ? { restartRequest: nc.status.restartRequest } : {}),
-    stoppedOnRequest: ready?.reason === 'Stopped',
-  };
+/** After a successful plan the current restart request, if any, counts as carried out. */
+function doneRestart(desired: Desired, memory: Memory): { restartRequest?: string } {
+  return desired.restartRequest !== undefined && desired.restartRequest !== memory.restartRequest
+    ? { restartRequest: desired.restartRequest }
+    : {};
 }
 
-function doneRestart(desired: Desired): { restartRequest?: string } {
-  return desired.restartRequest !== undefined ? { restartRequest: desired.restartRequest } : {};
-}
-
-/** The container that stands for the resource: the one with the final name, else any. */
-function pick(owned: ObservedContainer[], desired: Desired): ObservedContainer | undefined {
-  return owned.find((c) => c.name === desired.config.name) ?? owned[0];
-}
-
-/** Work worth announcing in status before it starts: a rebuild, a pull, a create. */
+/** Work worth announcing in status before it starts: what takes a while (a pull, a stop, a rebuild). */
 function progressOf(ops: Operation[]): Progress | undefined {
   const rebuild = ops.find((o) => o.type === 'Create' && isRebuild(ops));
   if (rebuild)
@@ -312,8 +338,6 @@ function progressOf(ops: Operation[]): Progress | undefined {
     };
   const pull = ops.find((o) => o.type === 'Pull');
   if (pull?.type === 'Pull') return { reason: 'ImagePulling', message: `Pulling ${pull.image}.`, state: 'Pulling' };
-  if (ops.some((o) => o.type === 'Create'))
-    return { reason: 'Creating', message: 'Creating the container.', state: 'Creating' };
   return undefined;
 }
 

@@ -101,10 +101,10 @@ export function referencedNames(nc: NativeContainer): {
   configMaps: string[];
   containerSecrets: string[];
 } {
-  const env = nc.spec.env ?? [];
+  const env = nc.spec?.env ?? [];
   return {
     secrets: env.flatMap((e) => (e.valueFrom?.secretKeyRef ? [e.valueFrom.secretKeyRef.name] : [])),
     configMaps: env.flatMap((e) => (e.valueFrom?.configMapKeyRef ? [e.valueFrom.configMapKeyRef.name] : [])),
-    containerSecrets: nc.spec.secretRef ? [nc.spec.secretRef.name] : [],
+    containerSecrets: nc.spec?.secretRef ? [nc.spec.secretRef.name] : [],
   };
 }

@@ -1,30 +1,29 @@
-// The status of a NativeContainer, computed from what was observed after acting (pure).
-// Ready is True only when the container does what the spec asks and nothing is left to do, so
+// The status of a NativeContainer, computed from what was gathered (pure). Ready is True only
+// when the container does what the spec asks and nothing is left to do, so
 // `kubectl wait --for=condition=Ready` after a change waits for that change.
+//
+// What the operator must remember lives in explicit fields, each changed only by what it means:
+// restartRequest (the last restart request carried out) and stoppedOnRequest (the container is
+// stopped because the spec said Stopped). Neither changes while the engine cannot be seen.
 import { setCondition, type Condition, type ConditionInput } from '../../api/conditions.ts';
 import type { NativeContainer, NativeContainerStatus, PortStatus } from '../../api/native-container.ts';
+import type { NativeContainerReason, NativeContainerState } from '../../api/reasons.ts';
 import type { ObservedContainer } from '../../backend/container-backend.ts';
-
-/** Why the reconcile could not finish, if it could not. */
-export interface Problem {
-  reason: string;
-  message: string;
-  /** Terminal: retrying cannot help until the resource or what it refers to changes (Stalled). */
-  terminal: boolean;
-}
+import type { Problem } from './error-policy.ts';
 
 /** Work under way (a pull, a rebuild, a deletion), written before it starts and while it runs. */
 export interface Progress {
-  /** ImagePulling, Rebuilding, Creating or Deleting. */
-  reason: string;
+  reason: NativeContainerReason;
   message: string;
-  /** One word for status.state. */
-  state: string;
+  state: NativeContainerState;
 }
 
 export interface StatusInput {
   nc: NativeContainer;
+  /** The container that stands for the resource, as last seen (stale while the engine is away). */
   container: ObservedContainer | undefined;
+  /** False while the host's engine cannot be seen: what is remembered is kept as it was. */
+  engineSeen: boolean;
   problem?: Problem;
   progress?: Progress;
   /** The plan for the observed container is not empty: there is still something to do. */
@@ -33,6 +32,8 @@ export interface StatusInput {
   restartRequest?: string;
   now: Date;
 }
+
+type ConditionOf = ConditionInput & { reason: NativeContainerReason };
 
 export function computeStatus(input: StatusInput): NativeContainerStatus {
   const { nc, container, problem, now } = input;
@@ -49,19 +50,33 @@ export function computeStatus(input: StatusInput): NativeContainerStatus {
     nc.status?.conditions ?? [],
   );
   const restartRequest = input.restartRequest ?? nc.status?.restartRequest;
+  const stoppedOnRequest = rememberStop(input);
   return {
     observedGeneration: generation,
     state: oneWord(input),
     ...(container ? containerFields(container) : {}),
     ...(restartRequest !== undefined ? { restartRequest } : {}),
+    ...(stoppedOnRequest ? { stoppedOnRequest } : {}),
     conditions,
   };
+}
+
+/** Set when the spec says Stopped; cleared once the container is seen up; otherwise kept. */
+function rememberStop(input: StatusInput): boolean {
+  const before = input.nc.status?.stoppedOnRequest ?? false;
+  if (!input.engineSeen) return before;
+  if ((input.nc.spec.state ?? 'Running') === 'Stopped') return true;
+  const state = input.container?.state;
+  if (state === 'running' || state === 'paused' || state === 'restarting') return false;
+  return before;
 }
 
 function containerFields(c: ObservedContainer): NativeContainerStatus {
   const finished = c.state === 'exited' || c.state === 'dead';
   return {
     containerID: c.id,
+    // docker ps shows 12 characters; `kubectl get nc -o wide` shows this field.
+    containerShortID: c.id.slice(0, 12),
     imageID: c.imageId,
     ...(c.imageDigest ? { imageDigest: c.imageDigest } : {}),
     ...(c.startedAt ? { startedAt: c.startedAt } : {}),
@@ -82,11 +97,11 @@ function portStatus(p: NonNullable<ObservedContainer['ports']>[number]): PortSta
   };
 }
 
-function notReady(reason: string, message: string): ConditionInput {
+function notReady(reason: NativeContainerReason, message: string): ConditionOf {
   return { type: 'Ready', status: 'False', reason, message };
 }
 
-function readiness(input: StatusInput): ConditionInput {
+function readiness(input: StatusInput): ConditionOf {
   const { container: c, problem, progress } = input;
   if (problem) return notReady(problem.reason, problem.message);
   if (progress) return notReady(progress.reason, progress.message);
@@ -97,7 +112,7 @@ function readiness(input: StatusInput): ConditionInput {
   return ready;
 }
 
-function containerReadiness(input: StatusInput, c: ObservedContainer): ConditionInput {
+function containerReadiness(input: StatusInput, c: ObservedContainer): ConditionOf {
   const wanted = input.nc.spec.state ?? 'Running';
   const id = c.id.slice(0, 12);
   if (wanted === 'Stopped') {
@@ -113,7 +128,7 @@ function containerReadiness(input: StatusInput, c: ObservedContainer): Condition
   return runningReadiness(input, c, id);
 }
 
-function runningReadiness(input: StatusInput, c: ObservedContainer, id: string): ConditionInput {
+function runningReadiness(input: StatusInput, c: ObservedContainer, id: string): ConditionOf {
   if (c.state === 'running') return healthReadiness(c, id);
   if (c.state === 'restarting') {
     return notReady(
@@ -121,17 +136,17 @@ function runningReadiness(input: StatusInput, c: ObservedContainer, id: string):
       `Container ${id} keeps exiting (exit code ${c.exitCode ?? '?'}); Docker restarts it.`,
     );
   }
-  if ((c.state === 'exited' || c.state === 'dead') && !restartsOnExit(input.nc)) {
+  if (exitedForGood(input, c)) {
     const completed = c.exitCode === 0;
     return notReady(
       completed ? 'Completed' : 'Failed',
       `Container ${id} exited with code ${c.exitCode ?? '?'}; its restart policy does not restart it. A restartRequest runs it again.`,
     );
   }
-  return notReady(capitalize(c.state), `Container ${id} is ${c.state}; desired state is Running.`);
+  return notReady(stateReason(c.state), `Container ${id} is ${c.state}; desired state is Running.`);
 }
 
-function healthReadiness(c: ObservedContainer, id: string): ConditionInput {
+function healthReadiness(c: ObservedContainer, id: string): ConditionOf {
   if (c.health === 'unhealthy') return notReady('Unhealthy', `Container ${id} fails its healthcheck.`);
   if (c.health === 'starting') {
     return notReady('Starting', `Container ${id} is running; waiting for its first successful healthcheck.`);
@@ -140,7 +155,7 @@ function healthReadiness(c: ObservedContainer, id: string): ConditionInput {
   return { type: 'Ready', status: 'True', reason: 'Running', message: `Container ${id} is running${healthy}.` };
 }
 
-function reconciling(input: StatusInput, ready: ConditionInput): ConditionInput {
+function reconciling(input: StatusInput, ready: ConditionOf): ConditionOf {
   const { problem, progress } = input;
   if (problem?.terminal) {
     return {
@@ -159,23 +174,44 @@ function reconciling(input: StatusInput, ready: ConditionInput): ConditionInput 
   return { type: 'Reconciling', status: 'False', reason: 'Reconciled', message: 'The container matches the spec.' };
 }
 
-function oneWord(input: StatusInput): string {
+function oneWord(input: StatusInput): NativeContainerState {
   const { container: c, problem, progress } = input;
   if (progress) return progress.state;
-  if (!c) return problem?.terminal ? 'Error' : problem ? 'Pending' : 'Creating';
-  const wanted = input.nc.spec.state ?? 'Running';
-  if (wanted === 'Running' && (c.state === 'exited' || c.state === 'dead') && !restartsOnExit(input.nc)) {
+  if (problem?.reason === 'DockerUnreachable') return input.nc.metadata.deletionTimestamp ? 'Deleting' : 'Unknown';
+  if (!c) return withoutContainer(problem);
+  if ((input.nc.spec.state ?? 'Running') === 'Running' && exitedForGood(input, c)) {
     return c.exitCode === 0 ? 'Completed' : 'Failed';
   }
-  return capitalize(c.state);
+  return stateWord(c.state);
 }
 
-/** Docker restarts an exited container itself only under Always and UnlessStopped. */
-function restartsOnExit(nc: NativeContainer): boolean {
-  const policy = nc.spec.restartPolicy ?? 'Always';
-  return policy === 'Always' || policy === 'UnlessStopped';
+function withoutContainer(problem: Problem | undefined): NativeContainerState {
+  if (!problem) return 'Creating';
+  return problem.terminal ? 'Error' : 'Pending';
 }
 
-function capitalize(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
+/** Exited, and neither Docker (its restart policy) nor the operator will start it again. */
+function exitedForGood(input: StatusInput, c: ObservedContainer): boolean {
+  if (c.state !== 'exited' && c.state !== 'dead') return false;
+  const policy = input.nc.spec.restartPolicy ?? 'Always';
+  if (policy === 'Always' || policy === 'UnlessStopped') return false;
+  return !c.stoppedByEngine && !(input.nc.status?.stoppedOnRequest ?? false);
+}
+
+const STATE_WORDS: Record<ObservedContainer['state'], NativeContainerState> = {
+  created: 'Created',
+  running: 'Running',
+  paused: 'Paused',
+  restarting: 'Restarting',
+  removing: 'Removing',
+  exited: 'Exited',
+  dead: 'Dead',
+};
+
+function stateWord(state: ObservedContainer['state']): NativeContainerState {
+  return STATE_WORDS[state];
+}
+
+function stateReason(state: ObservedContainer['state']): NativeContainerReason {
+  return STATE_WORDS[state] as NativeContainerReason;
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ImagePullError, InvalidConfigError } from '../../src/backend/container-backend.ts';
+import { EngineUnavailableError, ImagePullError, InvalidConfigError } from '../../src/backend/container-backend.ts';
 import { authFailure, pullFailure } from '../../src/backend/docker-backend.ts';
 import { BlockedError } from '../../src/controllers/nativecontainer/execute.ts';
-import { problemOf } from '../../src/controllers/nativecontainer/problems.ts';
+import { actionFor, classify as problemOf } from '../../src/controllers/nativecontainer/error-policy.ts';
 import { UnresolvedReferenceError } from '../../src/controllers/nativecontainer/references.ts';
 
 describe('classifying Docker failures', () => {
@@ -29,7 +29,7 @@ describe('classifying Docker failures', () => {
 });
 
 describe('the condition a failure becomes', () => {
-  const ctx = { rebuilding: false, hasSecretRef: true };
+  const ctx = { rebuilding: false, hasSecretRef: true, deleting: false, host: 'local' };
 
   it.each([
     ['Unauthorized', 'RegistryAuthFailed', true],
@@ -72,10 +72,28 @@ describe('the condition a failure becomes', () => {
     });
   });
 
-  it('retries anything else as a BackendError', () => {
-    expect(problemOf(new Error('connect ENOENT /var/run/docker.sock'), ctx)).toMatchObject({
-      reason: 'BackendError',
-      terminal: false,
-    });
+  it('retries anything else as a DockerError, with backoff', () => {
+    const p = problemOf(new Error('no space left on device'), ctx);
+    expect(p).toMatchObject({ reason: 'DockerError', terminal: false });
+    expect(actionFor(p)).toEqual({ kind: 'backoff' });
+  });
+
+  it('says which engine does not answer and what happens when it does, also while deleting', () => {
+    const down = new EngineUnavailableError('unix:///run/docker.sock', 'connect ENOENT /run/docker.sock');
+    const running = problemOf(down, ctx);
+    expect(running).toMatchObject({ reason: 'DockerUnreachable', terminal: false });
+    expect(running.message).toBe(
+      'Docker on host local (unix:///run/docker.sock) is not answering: connect ENOENT /run/docker.sock. ' +
+        'The operator acts as soon as it answers again; the container is left as it is meanwhile.',
+    );
+    expect(problemOf(down, { ...ctx, deleting: true }).message).toContain(
+      'The container is removed as soon as it answers again; the resource stays until then.',
+    );
+    // Waiting for the engine is not a failure to back off from: its return enqueues the key.
+    expect(actionFor(running)).toEqual({ kind: 'requeue', afterMs: 30_000 });
+  });
+
+  it('waits for a change after a terminal problem instead of retrying', () => {
+    expect(actionFor(problemOf(new InvalidConfigError('bad'), ctx))).toEqual({ kind: 'await-change' });
   });
 });

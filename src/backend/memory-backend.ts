@@ -1,0 +1,283 @@
+// An in-memory ContainerBackend: a model of the Docker Engine API good enough to run the real
+// reflector and executor against, for the middle tier of tests (a plan applied to it, observed
+// again, must leave nothing to do). It keeps Docker's rules where plans depend on them: names are
+// unique, a paused container must be unpaused before it is stopped, start and stop of a container
+// already in that state change nothing, remove is forced, and every change is an event.
+import {
+  ConflictError,
+  EngineUnavailableError,
+  NotFoundError,
+  type ContainerBackend,
+  type ContainerConfig,
+  type ContainerSummary,
+  type ContainerUpdate,
+  type EngineEvent,
+  type ImageSummary,
+  type ObservedContainer,
+  type ObservedVolume,
+  type PullProgress,
+  type RegistryAuth,
+} from './container-backend.ts';
+
+export interface MemoryBackendOptions {
+  /** Engine clock, in milliseconds. */
+  now?: () => number;
+  images?: string[];
+}
+
+type EventListener = (e: EngineEvent) => void;
+
+export class MemoryBackend implements ContainerBackend {
+  readonly endpoint = 'memory://engine';
+  readonly containers = new Map<string, ObservedContainer>();
+  readonly volumes = new Map<string, ObservedVolume>();
+  readonly imageNames = new Set<string>();
+  /** Every call, by method name, for tests that count them. */
+  readonly calls: string[] = [];
+  /** While true, every call fails as an engine that does not answer. */
+  down = false;
+  /**
+   * While true, new connections are refused but calls on open ones are answered: an engine that
+   * is shutting down (it closes its listener first, then stops its containers).
+   */
+  refusingNewConnections = false;
+  private readonly listeners = new Set<EventListener>();
+  private readonly closers = new Set<() => void>();
+  /** Volumes each container mounts: Docker refuses to remove a volume a container still uses. */
+  private readonly mounts = new Map<string, string[]>();
+  private readonly now: () => number;
+  private nextId = 1;
+
+  constructor(options: MemoryBackendOptions = {}) {
+    this.now = options.now ?? Date.now;
+    for (const image of options.images ?? []) this.imageNames.add(image);
+  }
+
+  /** Puts a container in place as a test fixture (no event). */
+  seed(container: ObservedContainer): void {
+    this.containers.set(container.id, structuredClone(container));
+  }
+
+  async ping(options: { fresh?: boolean } = {}): Promise<void> {
+    this.enter('ping');
+    if (options.fresh && this.refusingNewConnections) {
+      throw new EngineUnavailableError(this.endpoint, `connect ENOENT ${this.endpoint}`);
+    }
+    return Promise.resolve();
+  }
+
+  async list(labels: Record<string, string>): Promise<ContainerSummary[]> {
+    this.enter('list');
+    return Promise.resolve(
+      [...this.containers.values()]
+        .filter((c) => matches(c.labels, labels))
+        .map((c) => ({ id: c.id, name: c.name, labels: { ...c.labels }, state: c.state })),
+    );
+  }
+
+  async inspect(id: string): Promise<ObservedContainer | undefined> {
+    this.enter('inspect');
+    const c = this.containers.get(id);
+    return Promise.resolve(c && structuredClone(c));
+  }
+
+  async images(): Promise<ImageSummary[]> {
+    this.enter('images');
+    return Promise.resolve([...this.imageNames].map((name) => ({ id: name, repoTags: [name], repoDigests: [] })));
+  }
+
+  async imagePresent(image: string): Promise<boolean> {
+    this.enter('imagePresent');
+    return Promise.resolve(this.imageNames.has(image));
+  }
+
+  async pull(image: string, onProgress: (p: PullProgress) => void, _auth?: RegistryAuth): Promise<void> {
+    this.enter('pull');
+    onProgress({ status: 'Downloading', current: 1, total: 1 });
+    this.imageNames.add(image);
+    this.emit('image', 'pull', image, {});
+    return Promise.resolve();
+  }
+
+  async checkAuth(_auth: RegistryAuth): Promise<void> {
+    this.enter('checkAuth');
+    return Promise.resolve();
+  }
+
+  async create(config: ContainerConfig): Promise<string> {
+    this.enter('create');
+    if (!this.imageNames.has(config.image)) throw new NotFoundError(`No such image: ${config.image}`);
+    if (this.byName(config.name)) throw new ConflictError(`The container name "/${config.name}" is already in use`);
+    const id = (this.nextId++).toString(16).padStart(64, '0');
+    const c: ObservedContainer = {
+      id,
+      name: config.name,
+      image: config.image,
+      imageId: `sha256:${config.image}`,
+      labels: { ...config.labels },
+      state: 'created',
+      exitCode: 0,
+      restartCount: 0,
+      resources: { ...config.resources },
+      restartPolicy: { ...config.restartPolicy },
+      ports: config.ports.map((p) => ({ ...p })),
+      ...(config.healthcheck ? { health: 'starting' as const } : {}),
+    };
+    this.containers.set(id, c);
+    this.mounts.set(
+      id,
+      config.mounts.map((m) => m.volume),
+    );
+    this.emit('container', 'create', id, c.labels);
+    return Promise.resolve(id);
+  }
+
+  async start(id: string): Promise<void> {
+    const c = this.must('start', id);
+    if (c.state === 'running') return Promise.resolve(); // 304
+    if (c.state === 'paused') throw new ConflictError('cannot start a paused container, try unpause instead');
+    c.state = 'running';
+    c.startedAt = new Date(this.now()).toISOString();
+    this.emit('container', 'start', id, c.labels);
+    return Promise.resolve();
+  }
+
+  async stop(id: string, _timeoutSeconds?: number): Promise<void> {
+    const c = this.must('stop', id);
+    if (c.state === 'paused') throw new ConflictError('cannot stop a paused container');
+    if (c.state !== 'running' && c.state !== 'restarting') return Promise.resolve(); // 304
+    this.exit(c, 0);
+    return Promise.resolve();
+  }
+
+  async restart(id: string, _timeoutSeconds?: number): Promise<void> {
+    const c = this.must('restart', id);
+    if (c.state === 'running') this.exit(c, 0);
+    c.state = 'running';
+    c.startedAt = new Date(this.now()).toISOString();
+    this.emit('container', 'start', id, c.labels);
+    return Promise.resolve();
+  }
+
+  async pause(id: string): Promise<void> {
+    const c = this.must('pause', id);
+    if (c.state !== 'running') throw new ConflictError(`container ${id} is not running`);
+    c.state = 'paused';
+    this.emit('container', 'pause', id, c.labels);
+    return Promise.resolve();
+  }
+
+  async unpause(id: string): Promise<void> {
+    const c = this.must('unpause', id);
+    if (c.state !== 'paused') throw new ConflictError(`container ${id} is not paused`);
+    c.state = 'running';
+    this.emit('container', 'unpause', id, c.labels);
+    return Promise.resolve();
+  }
+
+  async update(id: string, update: ContainerUpdate): Promise<void> {
+    const c = this.must('update', id);
+    if (update.resources) c.resources = { ...c.resources, ...update.resources };
+    if (update.restartPolicy) c.restartPolicy = { ...update.restartPolicy };
+    this.emit('container', 'update', id, c.labels);
+    return Promise.resolve();
+  }
+
+  async rename(id: string, name: string): Promise<void> {
+    const c = this.must('rename', id);
+    const other = this.byName(name);
+    if (other && other.id !== id) throw new ConflictError(`The container name "/${name}" is already in use`);
+    c.name = name;
+    this.emit('container', 'rename', id, { ...c.labels, name });
+    return Promise.resolve();
+  }
+
+  async remove(id: string): Promise<void> {
+    this.enter('remove');
+    const c = this.containers.get(id);
+    if (!c) return Promise.resolve();
+    if (c.state === 'running' || c.state === 'paused') this.exit(c, 137);
+    this.containers.delete(id);
+    this.mounts.delete(id);
+    this.emit('container', 'destroy', id, c.labels);
+    return Promise.resolve();
+  }
+
+  async listVolumes(labels: Record<string, string>): Promise<ObservedVolume[]> {
+    this.enter('listVolumes');
+    return Promise.resolve([...this.volumes.values()].filter((v) => matches(v.labels, labels)).map((v) => ({ ...v })));
+  }
+
+  async createVolume(name: string, labels: Record<string, string>): Promise<void> {
+    this.enter('createVolume');
+    if (!this.volumes.has(name)) this.volumes.set(name, { name, labels: { ...labels } });
+    return Promise.resolve();
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    this.enter('removeVolume');
+    const inUse = [...this.mounts.values()].some((volumes) => volumes.includes(name));
+    if (inUse) throw new ConflictError(`volume ${name} is in use`);
+    this.volumes.delete(name);
+    return Promise.resolve();
+  }
+
+  async events(onEvent: (e: EngineEvent) => void, signal: AbortSignal, connected: () => void): Promise<void> {
+    this.enter('events');
+    if (this.refusingNewConnections) throw new EngineUnavailableError(this.endpoint, `connect ENOENT ${this.endpoint}`);
+    this.listeners.add(onEvent);
+    connected();
+    await new Promise<void>((resolve) => {
+      const end = (): void => {
+        this.listeners.delete(onEvent);
+        resolve();
+      };
+      signal.addEventListener('abort', end, { once: true });
+      this.closers.add(end);
+    });
+  }
+
+  /** Ends every event stream, as an engine going away does. */
+  closeStreams(): void {
+    for (const close of [...this.closers]) close();
+    this.closers.clear();
+  }
+
+  /** The container exits by itself (a crash, a job finishing), as Docker reports it. */
+  exitByItself(id: string, code: number): void {
+    const c = this.containers.get(id);
+    if (c) this.exit(c, code);
+  }
+
+  private exit(c: ObservedContainer, code: number): void {
+    c.state = 'exited';
+    c.exitCode = code;
+    c.finishedAt = new Date(this.now()).toISOString();
+    this.emit('container', 'die', c.id, { ...c.labels, exitCode: String(code) });
+  }
+
+  private must(method: string, id: string): ObservedContainer {
+    this.enter(method);
+    const c = this.containers.get(id);
+    if (!c) throw new NotFoundError(`No such container: ${id}`);
+    return c;
+  }
+
+  private byName(name: string): ObservedContainer | undefined {
+    return [...this.containers.values()].find((c) => c.name === name);
+  }
+
+  private enter(method: string): void {
+    this.calls.push(method);
+    if (this.down) throw new EngineUnavailableError(this.endpoint, `connect ECONNREFUSED ${this.endpoint}`);
+  }
+
+  private emit(type: EngineEvent['type'], action: string, id: string, attributes: Record<string, string>): void {
+    const event: EngineEvent = { type, action, id, attributes: { ...attributes }, timeMs: this.now() };
+    for (const listener of [...this.listeners]) listener(event);
+  }
+}
+
+function matches(have: Record<string, string>, want: Record<string, string>): boolean {
+  return Object.entries(want).every(([k, v]) => have[k] === v);
+}

@@ -1,0 +1,115 @@
+// The NativeContainer controller as the manager knows it: it reconciles NativeContainers, watches
+// the Secrets, ConfigMaps and ContainerSecrets they refer to (through field indexes), and hears
+// from each host's reflector when a container changes or an engine comes or goes.
+import type { Logger } from 'pino';
+import { CONFIG_MAP, CONTAINER_SECRET, NATIVE_CONTAINER, SECRET } from '../../api/group.ts';
+import type { ContainerSecret } from '../../api/container-secret.ts';
+import type { ConfigMap, Secret } from '../../api/core.ts';
+import type { NativeContainer } from '../../api/native-container.ts';
+import type { HostPool } from '../../backend/hosts.ts';
+import type { EventRecorder } from '../../runtime/events.ts';
+import type { KubeClient } from '../../runtime/kube-client.ts';
+import type { ControllerHandle, Manager } from '../../runtime/manager.ts';
+import { OwnWrites } from '../../runtime/own-writes.ts';
+import { BY_CONFIG_MAP, BY_CONTAINER_SECRET, BY_SECRET } from '../indexes.ts';
+import { actionFor, classify } from './error-policy.ts';
+import { Expectations } from './expectations.ts';
+import { hostNameOf } from './gather.ts';
+import type { NativeContainerMetrics } from './metrics.ts';
+import { NativeContainerReconciler } from './reconcile.ts';
+import type { ReferenceLookup } from './references.ts';
+
+export const CONTROLLER_NAME = 'nativecontainer';
+
+export interface NativeContainerControllerOptions {
+  manager: Manager;
+  client: KubeClient;
+  events: EventRecorder;
+  hosts: HostPool;
+  metrics: NativeContainerMetrics;
+  workers: number;
+  log: Logger;
+  /** True when this operator is responsible for the namespace. */
+  watches: (namespace: string) => boolean;
+}
+
+export function registerNativeContainerController(o: NativeContainerControllerOptions): ControllerHandle {
+  const { manager, hosts } = o;
+  const resources = manager.informer<NativeContainer>(NATIVE_CONTAINER);
+  const refs = referenceLookup(manager);
+  const { metrics } = o;
+  const reconciler = new NativeContainerReconciler({
+    client: o.client,
+    events: o.events,
+    get: (key) => resources.get(key),
+    watches: o.watches,
+    written: new OwnWrites<NativeContainer>(),
+    refs,
+    hosts,
+    expectations: new Expectations(),
+    onDrift: (cause) => metrics.driftRepairs.inc({ cause }),
+    onOrphansRemoved: (n) => metrics.orphansRemoved.inc(n),
+  });
+  const byIndex = (kind: typeof NATIVE_CONTAINER, index: string, key: string): string[] =>
+    manager.byIndex(kind, index, key);
+  const handle = manager.add({
+    name: CONTROLLER_NAME,
+    for: NATIVE_CONTAINER,
+    watches: [
+      {
+        kind: SECRET,
+        // Directly in env, or through a ContainerSecret whose password it holds.
+        map: (key) => [
+          ...byIndex(NATIVE_CONTAINER, BY_SECRET, key),
+          ...byIndex(CONTAINER_SECRET, BY_SECRET, key).flatMap((c) =>
+            byIndex(NATIVE_CONTAINER, BY_CONTAINER_SECRET, c),
+          ),
+        ],
+      },
+      { kind: CONFIG_MAP, map: (key) => byIndex(NATIVE_CONTAINER, BY_CONFIG_MAP, key) },
+      // Every change, Ready flips of its status included: users wait for a verified secret.
+      { kind: CONTAINER_SECRET, map: (key) => byIndex(NATIVE_CONTAINER, BY_CONTAINER_SECRET, key) },
+    ],
+    reconcile: reconciler.reconcile,
+    errorPolicy: (key, err) => {
+      const nc = resources.get(key);
+      return actionFor(
+        classify(err, {
+          rebuilding: false,
+          hasSecretRef: nc?.spec?.secretRef !== undefined,
+          deleting: nc?.metadata.deletionTimestamp !== undefined,
+          host: nc ? hostNameOf(nc) : '',
+        }),
+      );
+    },
+    workers: o.workers,
+    // Owners of containers whose resource is gone are visited too: that is how orphans go.
+    extraKeys: () => hosts.all().flatMap((h) => h.reflector.keys()),
+  });
+  for (const host of hosts.all()) {
+    host.reflector.onChange((change) => {
+      if (change.key !== undefined) handle.enqueue(change.key);
+    });
+    // An engine that went away or came back: every resource on it says so, or gets on with its work.
+    host.reflector.onAvailability(() => {
+      for (const nc of resources.list()) if (hostNameOf(nc) === host.name) handle.enqueue(keyOf(nc));
+      for (const key of host.reflector.keys()) handle.enqueue(key);
+    });
+  }
+  return handle;
+}
+
+function referenceLookup(manager: Manager): ReferenceLookup {
+  const secrets = manager.informer<Secret>(SECRET);
+  const configMaps = manager.informer<ConfigMap>(CONFIG_MAP);
+  const containerSecrets = manager.informer<ContainerSecret>(CONTAINER_SECRET);
+  return {
+    secret: (ns, name) => secrets.get(`${ns}/${name}`),
+    configMap: (ns, name) => configMaps.get(`${ns}/${name}`),
+    containerSecret: (ns, name) => containerSecrets.get(`${ns}/${name}`),
+  };
+}
+
+function keyOf(nc: NativeContainer): string {
+  return `${nc.metadata.namespace ?? 'default'}/${nc.metadata.name}`;
+}

@@ -1,0 +1,123 @@
+// Gather: everything one plan needs, read from caches. The resource and what it refers to come
+// from the informers, the containers from the host's reflector. The engine is asked only what no
+// cache answers, and only when a container is about to be created: whether an image it did not
+// list is there after all, and which volumes exist.
+import type { NativeContainer } from '../../api/native-container.ts';
+import { objectKey } from '../../api/object.ts';
+import { validateNativeContainer } from '../../api/validate.ts';
+import type { ObservedContainer, RegistryAuth } from '../../backend/container-backend.ts';
+import type { EngineHost, HostPool } from '../../backend/hosts.ts';
+import { desiredContainer, type Desired } from './desired.ts';
+import { unreachable, type Problem } from './error-policy.ts';
+import type { Expectations } from './expectations.ts';
+import { containerName, DEFAULT_HOST, LABELS, volumeSelector } from './identity.ts';
+import type { Memory, Observed } from './plan.ts';
+import { resolveReferences, UnresolvedReferenceError, type ReferenceLookup } from './references.ts';
+
+export interface GatherDeps {
+  refs: ReferenceLookup;
+  hosts: HostPool;
+  expectations: Expectations;
+}
+
+/** The containers of a resource as the host's cache has them, whatever else is known. */
+export interface Seen {
+  host: EngineHost;
+  owned: ObservedContainer[];
+  stale: ObservedContainer[];
+  /** The container that stands for the resource, if any. */
+  container: ObservedContainer | undefined;
+}
+
+export type Gathered =
+  /** The cache has not yet seen what the last plan did; look again when it has. */
+  | { kind: 'waiting'; seen: Seen }
+  /** Nothing can be done: the spec or what it refers to is wrong, or the engine is away. */
+  | { kind: 'problem'; seen: Seen; problem: Problem; engineSeen: boolean }
+  | {
+      kind: 'observed';
+      seen: Seen;
+      desired: Desired;
+      auth: RegistryAuth | undefined;
+      observed: Observed;
+      memory: Memory;
+    };
+
+/** The host a resource is bound to. */
+export function hostNameOf(_nc: NativeContainer): string {
+  return DEFAULT_HOST;
+}
+
+export function seen(nc: NativeContainer, hosts: HostPool): Seen {
+  const name = hostNameOf(nc);
+  const host = hosts.get(name);
+  if (!host) throw new Error(`no engine for host ${name}`);
+  const all = host.reflector.byKey(objectKey(nc));
+  const owned = all.filter((c) => c.labels[LABELS.ownerUid] === nc.metadata.uid);
+  const stale = all.filter((c) => c.labels[LABELS.ownerUid] !== nc.metadata.uid);
+  return { host, owned, stale, container: standIn(owned, nc) };
+}
+
+export async function gather(nc: NativeContainer, deps: GatherDeps): Promise<Gathered> {
+  const s = seen(nc, deps.hosts);
+  const { reflector, backend } = s.host;
+  const engineSeen = reflector.isAvailable();
+  const invalid = validateNativeContainer(nc);
+  if (invalid.length > 0) {
+    return {
+      kind: 'problem',
+      seen: s,
+      engineSeen,
+      problem: { reason: 'InvalidSpec', message: invalid.join('; '), terminal: true },
+    };
+  }
+  let resolved;
+  try {
+    resolved = resolveReferences(nc, deps.refs);
+  } catch (err) {
+    if (!(err instanceof UnresolvedReferenceError)) throw err;
+    return {
+      kind: 'problem',
+      seen: s,
+      engineSeen,
+      problem: { reason: err.reason, message: err.message, terminal: true },
+    };
+  }
+  if (!engineSeen) {
+    const problem = unreachable(backend.endpoint, reflector.unavailableReason(), {
+      deleting: false,
+      host: s.host.name,
+    });
+    return { kind: 'problem', seen: s, engineSeen, problem };
+  }
+  if (deps.expectations.waiting(objectKey(nc), reflector)) return { kind: 'waiting', seen: s };
+  const desired = desiredContainer(nc, resolved.env, s.host.name);
+  // Only a create (a new resource, or a rebuild) needs the image and the volumes.
+  const creating = !s.owned.some((c) => c.labels[LABELS.configHash] === desired.hash);
+  const image = desired.config.image;
+  const imagePresent = !creating || (reflector.imagePresent(image) ?? (await backend.imagePresent(image)));
+  const volumes =
+    creating && desired.volumes.length > 0 ? await backend.listVolumes(volumeSelector(objectKey(nc))) : [];
+  return {
+    kind: 'observed',
+    seen: s,
+    desired,
+    auth: resolved.auth,
+    observed: { owned: s.owned, stale: s.stale, imagePresent, volumes },
+    memory: memoryOf(nc),
+  };
+}
+
+/** What the operator remembers, from explicit status fields. */
+export function memoryOf(nc: NativeContainer): Memory {
+  return {
+    ...(nc.status?.restartRequest !== undefined ? { restartRequest: nc.status.restartRequest } : {}),
+    stoppedOnRequest: nc.status?.stoppedOnRequest ?? false,
+  };
+}
+
+/** The container that stands for the resource: the one with the final name, else any. */
+function standIn(owned: ObservedContainer[], nc: NativeContainer): ObservedContainer | undefined {
+  const name = containerName(nc.metadata.namespace ?? 'default', nc.metadata.name);
+  return owned.find((c) => c.name === name) ?? owned[0];
+}

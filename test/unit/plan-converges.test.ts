@@ -1,0 +1,130 @@
+// The middle tier: every golden planner row, carried out by the real executor on the in-memory
+// engine and observed again through the real reflector, must leave nothing to do. A plan that
+// prints right but does not get there (a missing start, a rename the engine refuses) fails here.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ObservedContainer } from '../../src/backend/container-backend.ts';
+import { MemoryBackend } from '../../src/backend/memory-backend.ts';
+import { Reflector } from '../../src/backend/reflector.ts';
+import type { Desired } from '../../src/controllers/nativecontainer/desired.ts';
+import { BlockedError, execute } from '../../src/controllers/nativecontainer/execute.ts';
+import { LABELS, MANAGED_BY, MANAGED_SELECTOR, ownerKey } from '../../src/controllers/nativecontainer/identity.ts';
+import { formatPlan, plan, type Memory, type Observed } from '../../src/controllers/nativecontainer/plan.ts';
+import { computeStatus } from '../../src/controllers/nativecontainer/status.ts';
+import { memoryOf } from '../../src/controllers/nativecontainer/gather.ts';
+import { nativeContainer, silentLog, until } from './fixtures.ts';
+import { create, deleting, inPlace, rebuild, states, type Case } from './plan-cases.ts';
+
+const KEY = 'team-a/web';
+const UID = 'uid-1';
+let stop: AbortController | undefined;
+
+afterEach(() => stop?.abort());
+
+/** The engine as a row observed it: its containers (with the labels a real one carries), volumes and images. */
+function engineFor(row: Case): MemoryBackend {
+  const images = [...row.observed.owned, ...row.observed.stale].map((c) => c.image);
+  if (row.observed.imagePresent) images.push(row.desired.config.image);
+  const engine = new MemoryBackend({ images });
+  for (const c of [...row.observed.owned, ...row.observed.stale]) engine.seed(withIdentity(c));
+  for (const v of row.observed.volumes) void engine.createVolume(v.name, v.labels);
+  return engine;
+}
+
+function withIdentity(c: ObservedContainer): ObservedContainer {
+  return {
+    ...c,
+    labels: {
+      ...c.labels,
+      [LABELS.managedBy]: MANAGED_BY,
+      [LABELS.ownerNamespace]: 'team-a',
+      [LABELS.ownerName]: 'web',
+    },
+  };
+}
+
+async function reflectorOn(engine: MemoryBackend): Promise<Reflector> {
+  const reflector = new Reflector({
+    backend: engine,
+    host: 'local',
+    selector: MANAGED_SELECTOR,
+    indexKey: ownerKey,
+    log: silentLog(),
+    reconnectDelay: () => 10,
+    delay: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    debounceMs: 1,
+  });
+  stop = new AbortController();
+  void reflector.run(stop.signal);
+  await until('reflector synced', () => reflector.isAvailable());
+  return reflector;
+}
+
+async function observe(engine: MemoryBackend, reflector: Reflector, desired: Desired): Promise<Observed> {
+  const all = reflector.byKey(KEY);
+  return {
+    owned: all.filter((c) => c.labels[LABELS.ownerUid] === UID),
+    stale: all.filter((c) => c.labels[LABELS.ownerUid] !== UID),
+    imagePresent: await engine.imagePresent(desired.config.image),
+    volumes: await engine.listVolumes({ [LABELS.ownerNamespace]: 'team-a', [LABELS.ownerName]: 'web' }),
+  };
+}
+
+/** What the status would remember after the plan ran, read back the way the reconciler reads it. */
+function memoryAfter(row: Case, after: Observed, done: boolean): Memory {
+  const nc = nativeContainer(
+    {
+      ...(row.desired.state !== 'Running' ? { state: row.desired.state } : {}),
+      ...(row.desired.restartsOnExit ? {} : { restartPolicy: 'Never' as const }),
+    },
+    {},
+  );
+  const before = {
+    ...nc,
+    status: {
+      ...(row.memory?.restartRequest ? { restartRequest: row.memory.restartRequest } : {}),
+      ...(row.memory?.stoppedOnRequest ? { stoppedOnRequest: true } : {}),
+    },
+  };
+  const status = computeStatus({
+    nc: before,
+    container: after.owned[0],
+    engineSeen: true,
+    ...(done && row.desired.restartRequest !== undefined ? { restartRequest: row.desired.restartRequest } : {}),
+    now: new Date(),
+  });
+  return memoryOf({ ...nc, status });
+}
+
+const rows = [...create, ...states, ...inPlace, ...rebuild, ...deleting];
+
+describe('every golden plan, carried out on the in-memory engine', () => {
+  it.each(rows)('$name: then nothing is left to do', async (row) => {
+    const engine = engineFor(row);
+    const reflector = await reflectorOn(engine);
+    const deletingRow = row.deleting ?? false;
+    const ops = plan({
+      desired: row.desired,
+      observed: row.observed,
+      deleting: deletingRow,
+      ...(row.memory ? { memory: row.memory } : {}),
+    });
+    const hooks = { onStep: () => undefined, onPullProgress: () => undefined };
+    if (ops.some((o) => o.type === 'Blocked')) {
+      await expect(execute(ops, { backend: engine, reflector, desired: row.desired, hooks })).rejects.toBeInstanceOf(
+        BlockedError,
+      );
+      return;
+    }
+    const executed = await execute(ops, { backend: engine, reflector, desired: row.desired, hooks });
+    await until('cache settled', () => reflector.settled(executed.touched));
+    const after = await observe(engine, reflector, row.desired);
+    const next = plan({
+      desired: row.desired,
+      observed: after,
+      deleting: deletingRow,
+      memory: memoryAfter(row, after, true),
+    });
+    expect(formatPlan(next)).toBe('');
+    if (deletingRow) expect(after.owned.concat(after.stale)).toEqual([]);
+  });
+});

@@ -1,0 +1,182 @@
+// The reflector of one engine, on the in-memory engine: what it lists, what each event costs,
+// and how it tells an engine going away from a container stopped by hand.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ContainerConfig } from '../../src/backend/container-backend.ts';
+import { MemoryBackend } from '../../src/backend/memory-backend.ts';
+import { Reflector, type ContainerChange } from '../../src/backend/reflector.ts';
+import { MANAGED_SELECTOR, ownerKey, ownerLabels } from '../../src/controllers/nativecontainer/identity.ts';
+import { silentLog, until } from './fixtures.ts';
+
+let stop: AbortController | undefined;
+afterEach(() => stop?.abort());
+
+const IMAGE = 'busybox:1.37';
+
+function config(name: string, owner = name): ContainerConfig {
+  return {
+    name: `nc_ns_${name}`,
+    image: IMAGE,
+    env: {},
+    labels: ownerLabels({ uid: `uid-${owner}`, namespace: 'ns', name: owner, host: 'local' }),
+    tty: false,
+    openStdin: false,
+    mounts: [],
+    ports: [],
+    resources: {},
+    restartPolicy: { name: 'no', maximumRetryCount: 0 },
+    log: { type: 'local', config: {} },
+  };
+}
+
+async function started(engine: MemoryBackend): Promise<{ reflector: Reflector; changes: ContainerChange[] }> {
+  const reflector = new Reflector({
+    backend: engine,
+    host: 'local',
+    selector: MANAGED_SELECTOR,
+    indexKey: ownerKey,
+    log: silentLog(),
+    reconnectDelay: () => 5,
+    delay: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    debounceMs: 5,
+  });
+  const changes: ContainerChange[] = [];
+  reflector.onChange((c) => changes.push(c));
+  stop = new AbortController();
+  void reflector.run(stop.signal);
+  await until('available', () => reflector.isAvailable());
+  return { reflector, changes };
+}
+
+function count(engine: MemoryBackend, method: string): number {
+  return engine.calls.filter((c) => c === method).length;
+}
+
+describe('the reflector of an engine', () => {
+  it('lists and inspects every managed container once when it connects, and indexes them by owner', async () => {
+    const engine = new MemoryBackend({ images: [IMAGE] });
+    const a = await engine.create(config('a'));
+    await engine.start(a);
+    await engine.create({ ...config('other'), labels: { unrelated: 'yes' } });
+    const { reflector } = await started(engine);
+    expect(reflector.byKey('ns/a').map((c) => [c.id, c.state])).toEqual([[a, 'running']]);
+    expect(reflector.keys()).toEqual(['ns/a']);
+    expect(count(engine, 'list')).toBe(1);
+    expect(count(engine, 'inspect')).toBe(1);
+    expect(reflector.imagePresent(IMAGE)).toBe(true);
+    expect(reflector.imagePresent('busybox:9')).toBeUndefined();
+  });
+
+  it('inspects a container the executor created and started once, after it lets go', async () => {
+    const engine = new MemoryBackend({ images: [IMAGE] });
+    const { reflector, changes } = await started(engine);
+    const before = count(engine, 'inspect');
+    const id = await engine.create(config('b'));
+    reflector.hold(id);
+    await engine.start(id);
+    reflector.release(id);
+    expect(reflector.settled([id])).toBe(false);
+    await until('settled', () => reflector.settled([id]));
+    expect(count(engine, 'inspect') - before).toBe(1);
+    expect(reflector.get(id)?.state).toBe('running');
+    expect(changes.at(-1)).toMatchObject({ id, key: 'ns/b' });
+  });
+
+  it('follows a container killed by hand after the engine answers a ping on a new connection', async () => {
+    const engine = new MemoryBackend({ images: [IMAGE] });
+    const id = await engine.create(config('c'));
+    await engine.start(id);
+    const { reflector } = await started(engine);
+    const pings = count(engine, 'ping');
+    engine.exitByItself(id, 137);
+    await until('seen exited', () => reflector.get(id)?.state === 'exited');
+    expect(count(engine, 'ping') - pings).toBe(1);
+    expect(reflector.get(id)?.stoppedByEngine).toBeUndefined();
+    expect(reflector.isAvailable()).toBe(true);
+  });
+
+  it('does not act on containers an engine stops while it goes away, and flags them when it returns', async () => {
+    const engine = new MemoryBackend({ images: [IMAGE] });
+    const id = await engine.create(config('d'));
+    await engine.start(id);
+    const { reflector } = await started(engine);
+    const availability: boolean[] = [];
+    reflector.onAvailability((up) => availability.push(up));
+    // Shutting down: the listener is closed first, then the containers are stopped.
+    engine.refusingNewConnections = true;
+    const inspects = count(engine, 'inspect');
+    engine.exitByItself(id, 0);
+    await until('unavailable', () => !reflector.isAvailable());
+    expect(count(engine, 'inspect')).toBe(inspects);
+    expect(reflector.get(id)?.state).toBe('running');
+    // Back: a new engine process answers and the reflector lists again.
+    engine.closeStreams();
+    engine.refusingNewConnections = false;
+    await until('available again', () => reflector.isAvailable());
+    expect(availability).toEqual([false, true]);
+    expect(reflector.get(id)).toMatchObject({ state: 'exited', stoppedByEngine: true });
+    // Started again, it is an ordinary container once more.
+    reflector.hold(id);
+    await engine.start(id);
+    reflector.release(id);
+    await until('running', () => reflector.get(id)?.state === 'running');
+    expect(reflector.get(id)?.stoppedByEngine).toBeUndefined();
+  });
+
+  it('announces what changed while it was disconnected when it lists again: gone, new and changed containers', async () => {
+    const engine = new MemoryBackend({ images: [IMAGE] });
+    const gone = await engine.create(config('e'));
+    const changed = await engine.create(config('f'));
+    const { reflector, changes } = await started(engine);
+    engine.down = true;
+    engine.closeStreams();
+    await until('unavailable', () => !reflector.isAvailable());
+    engine.down = false;
+    // Changes the stream did not carry: made while the reflector was not listening.
+    engine.refusingNewConnections = true;
+    const listeners = engine as unknown as { listeners: Set<unknown> };
+    listeners.listeners.clear();
+    await engine.remove(gone);
+    await engine.start(changed);
+    const fresh = await engine.create(config('g'));
+    changes.length = 0;
+    engine.refusingNewConnections = false;
+    await until('available again', () => reflector.isAvailable());
+    const seen = new Map(changes.map((c) => [c.id, c.after?.state ?? 'gone']));
+    expect(Object.fromEntries(seen)).toEqual({ [gone]: 'gone', [changed]: 'running', [fresh]: 'created' });
+    expect(reflector.keys().sort()).toEqual(['ns/f', 'ns/g']);
+  });
+
+  it('drops a removed container at once when the executor says so', async () => {
+    const engine = new MemoryBackend({ images: [IMAGE] });
+    const id = await engine.create(config('h'));
+    const { reflector } = await started(engine);
+    await engine.remove(id);
+    reflector.forget(id);
+    expect(reflector.get(id)).toBeUndefined();
+    expect(reflector.byKey('ns/h')).toEqual([]);
+    expect(reflector.settled([id])).toBe(true);
+  });
+});
+
+describe('the reflector and a slow inspect', () => {
+  it('never brings back a container whose destroy event came before the answer of an older inspect', async () => {
+    const engine = new MemoryBackend({ images: [IMAGE] });
+    const id = await engine.create(config('slow'));
+    const { reflector } = await started(engine);
+    // The next inspect is answered with the container as it was, after the container is gone.
+    const snapshot = await engine.inspect(id);
+    let answer: (() => void) | undefined;
+    const original = engine.inspect.bind(engine);
+    engine.inspect = (wanted: string) =>
+      wanted === id ? new Promise((resolve) => (answer = () => resolve(snapshot))) : original(wanted);
+    reflector.hold(id);
+    reflector.release(id);
+    await until('inspect sent', () => answer !== undefined);
+    await engine.remove(id);
+    await until('destroy seen', () => reflector.get(id) === undefined);
+    answer!();
+    await until('settled', () => reflector.settled([id]));
+    expect(reflector.get(id)).toBeUndefined();
+    expect(reflector.byKey('ns/slow')).toEqual([]);
+  });
+});
