@@ -1,13 +1,20 @@
 // Leader election on a coordination.k8s.io/v1 Lease, with client-go's algorithm and
 // controller-runtime's defaults (15 s lease, 10 s renew deadline, 2 s retry period).
 //
-// Guarantees: at most one elector considers itself leader at a time, provided clocks tick at
-// the same rate (expiry is judged by the local time at which this elector last saw the record
-// change, never by comparing timestamps written by another machine). A leader that cannot renew
-// within renewDeadline calls onStoppedLeading; the caller must stop acting at once.
-// release() hands the lease over immediately on graceful shutdown.
+// Guarantees:
+// - At most one elector considers itself leader at a time, provided clocks tick at the same rate:
+//   expiry is judged by the local time at which this elector last saw the record change, never by
+//   comparing timestamps written by another machine.
+// - Leadership is bounded in time: a leader that has not renewed successfully for renewDeadline
+//   stops leading at that moment (its signal aborts, onStoppedLeading runs), even if a request
+//   hangs for ever. Every request carries a timeout and a signal that end at the deadline, and a
+//   timer ends the attempt there. Since renewDeadline < leaseDuration, the old leader has stopped
+//   acting before anyone else can take the lease.
+// - After losing the lease it campaigns again: leadership gates the controllers, not the process.
+// - release() hands the lease over immediately on graceful shutdown.
 import type { Logger } from 'pino';
-import { isConflict, isNotFound, type KubeClient } from './kube-client.ts';
+import { abortableDelay } from './delay.ts';
+import { isConflict, isNotFound, type KubeClient, type RequestOptions } from './kube-client.ts';
 
 export interface LeaseSpec {
   holderIdentity?: string | null;
@@ -22,8 +29,14 @@ interface Lease {
   spec: LeaseSpec;
 }
 
+export interface LeaderCallbacks {
+  /** Leadership won; `signal` aborts the moment it is lost or given up. */
+  onStartedLeading(signal: AbortSignal): void;
+  onStoppedLeading(why: string): void;
+}
+
 export interface LeaderElectionOptions {
-  client: KubeClient;
+  client: Pick<KubeClient, 'request'>;
   namespace: string;
   name: string;
   identity: string;
@@ -31,8 +44,12 @@ export interface LeaderElectionOptions {
   leaseDurationMs?: number;
   renewDeadlineMs?: number;
   retryPeriodMs?: number;
+  /** Longest wait for one request while campaigning (as a leader the deadline bounds it). */
+  requestTimeoutMs?: number;
   now?: () => number;
-  delay?: (ms: number) => Promise<void>;
+  /** Waits ms or until the signal aborts; injected so tests control time. */
+  delay?: (ms: number, signal: AbortSignal) => Promise<void>;
+  random?: () => number;
 }
 
 /** Lease times are metav1.MicroTime: RFC 3339 with exactly six fractional digits. */
@@ -40,24 +57,21 @@ export function microTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
-export interface LeaderCallbacks {
-  onStartedLeading(signal: AbortSignal): void;
-  onStoppedLeading(why: string): void;
-}
-
 export class LeaderElector {
   private readonly o: Required<LeaderElectionOptions>;
   private observed: { record: string; at: number } | undefined;
   private leading = false;
-  private stopped = false;
+  private readonly stopped = new AbortController();
 
   constructor(options: LeaderElectionOptions) {
     this.o = {
       leaseDurationMs: 15_000,
       renewDeadlineMs: 10_000,
       retryPeriodMs: 2_000,
+      requestTimeoutMs: 10_000,
       now: Date.now,
-      delay: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      delay: abortableDelay,
+      random: Math.random,
       ...options,
     };
   }
@@ -70,44 +84,35 @@ export class LeaderElector {
     return this.leading;
   }
 
-  /** Interim: campaigns once and leads until the lease is lost. */
   async run(callbacks: LeaderCallbacks, signal: AbortSignal): Promise<void> {
-    signal.addEventListener('abort', () => void this.release(), { once: true });
-    const lost = new AbortController();
-    if (await this.acquire(() => (lost.abort(), callbacks.onStoppedLeading('lost the lease')))) {
-      callbacks.onStartedLeading(lost.signal);
+    const until = AbortSignal.any([signal, this.stopped.signal]);
+    while (!until.aborted) {
+      if (!(await this.campaign(until))) return;
+      const term = new AbortController();
+      this.leading = true;
+      this.o.log.info({ lease: `${this.o.namespace}/${this.o.name}`, identity: this.o.identity }, 'became leader');
+      callbacks.onStartedLeading(term.signal);
+      const why = await this.lead(until);
+      this.leading = false;
+      term.abort();
+      if (!until.aborted) this.o.log.error({ why }, 'lost leader lease');
+      callbacks.onStoppedLeading(why);
     }
   }
 
-  /**
-   * Waits until this elector holds the lease, then keeps renewing it in the background.
-   * Resolves once leading; onStoppedLeading runs if renewal fails past the deadline.
-   * Resolves false if stop() was called before the lease was won.
-   */
-  async acquire(onStoppedLeading: () => void): Promise<boolean> {
-    while (!this.stopped) {
-      if (await this.tryAcquireOrRenew()) {
-        this.leading = true;
-        this.o.log.info({ lease: `${this.o.namespace}/${this.o.name}`, identity: this.o.identity }, 'became leader');
-        void this.renewLoop(onStoppedLeading);
-        return true;
-      }
-      await this.o.delay(jittered(this.o.retryPeriodMs));
-    }
-    return false;
-  }
-
-  /** Stops acquiring and renewing; if leading, gives the lease up so another replica takes over at once. */
+  /** Stops campaigning and renewing; if leading, gives the lease up so another replica takes over at once. */
   async release(): Promise<void> {
-    this.stopped = true;
-    if (!this.leading) return;
+    const wasLeading = this.leading;
+    this.stopped.abort();
     this.leading = false;
+    if (!wasLeading) return;
     try {
-      const lease = await this.o.client.get<Lease>(this.path);
+      const lease = await this.o.client.request<Lease>('GET', this.path, { timeoutMs: this.o.requestTimeoutMs });
       if (lease.spec.holderIdentity !== this.o.identity) return;
       const now = microTime(this.o.now());
       await this.o.client.request('PUT', this.path, {
         body: { ...lease, spec: { ...lease.spec, holderIdentity: null, leaseDurationSeconds: 1, renewTime: now } },
+        timeoutMs: this.o.requestTimeoutMs,
       });
       this.o.log.info('released leader lease');
     } catch (err) {
@@ -115,26 +120,46 @@ export class LeaderElector {
     }
   }
 
-  private async renewLoop(onStoppedLeading: () => void): Promise<void> {
+  /** Tries until the lease is ours (true) or the signal aborts (false). */
+  private async campaign(signal: AbortSignal): Promise<boolean> {
+    while (!signal.aborted) {
+      if (await this.attemptWithin(this.o.requestTimeoutMs, signal)) return !signal.aborted;
+      await this.o.delay(this.o.retryPeriodMs * (1 + this.o.random() * 0.2), signal);
+    }
+    return false;
+  }
+
+  /** Renews every retry period; returns why leadership ended. */
+  private async lead(signal: AbortSignal): Promise<string> {
     let lastRenew = this.o.now();
-    while (!this.stopped) {
-      await this.o.delay(this.o.retryPeriodMs);
-      if (this.stopped) return;
-      if (await this.tryAcquireOrRenew()) {
-        lastRenew = this.o.now();
+    for (;;) {
+      await this.o.delay(this.o.retryPeriodMs, signal);
+      if (signal.aborted) return 'shutting down';
+      const remaining = lastRenew + this.o.renewDeadlineMs - this.o.now();
+      if (remaining <= 0 || !(await this.attemptWithin(remaining, signal))) {
+        if (signal.aborted) return 'shutting down';
+        if (lastRenew + this.o.renewDeadlineMs <= this.o.now()) {
+          return `could not renew the lease within the renew deadline (${this.o.renewDeadlineMs} ms)`;
+        }
         continue;
       }
-      if (this.o.now() - lastRenew >= this.o.renewDeadlineMs) {
-        this.leading = false;
-        this.stopped = true;
-        this.o.log.error({ renewDeadlineMs: this.o.renewDeadlineMs }, 'lost leader lease: could not renew in time');
-        onStoppedLeading();
-        return;
-      }
+      lastRenew = this.o.now();
     }
   }
 
-  private async tryAcquireOrRenew(): Promise<boolean> {
+  /** One attempt to acquire or renew that ends, one way or the other, within `ms`. */
+  private async attemptWithin(ms: number, signal: AbortSignal): Promise<boolean> {
+    const attempt = new AbortController();
+    const both = AbortSignal.any([signal, attempt.signal]);
+    const watchdog = this.o.delay(ms, both).then(() => false);
+    try {
+      return await Promise.race([this.tryAcquireOrRenew({ timeoutMs: ms, signal: both }), watchdog]);
+    } finally {
+      attempt.abort();
+    }
+  }
+
+  private async tryAcquireOrRenew(req: Pick<RequestOptions, 'timeoutMs' | 'signal'>): Promise<boolean> {
     const now = this.o.now();
     const mine: LeaseSpec = {
       holderIdentity: this.o.identity,
@@ -144,25 +169,35 @@ export class LeaderElector {
       leaseTransitions: 0,
     };
     try {
-      const lease = await this.getLease();
+      const lease = await this.getLease(req);
       if (!lease) {
-        await this.o.client.create(this.path.replace(/\/[^/]+$/, ''), {
-          apiVersion: 'coordination.k8s.io/v1',
-          kind: 'Lease',
-          metadata: { name: this.o.name, namespace: this.o.namespace },
-          spec: mine,
+        await this.o.client.request('POST', this.path.replace(/\/[^/]+$/, ''), {
+          ...req,
+          body: {
+            apiVersion: 'coordination.k8s.io/v1',
+            kind: 'Lease',
+            metadata: { name: this.o.name, namespace: this.o.namespace },
+            spec: mine,
+          },
         });
         this.observe(mine);
         return true;
       }
-      return await this.takeOrRenew(lease, mine, now);
+      return await this.takeOrRenew(lease, mine, now, req);
     } catch (err) {
-      if (!isConflict(err)) this.o.log.warn({ err: String(err) }, 'leader election request failed');
+      if (!isConflict(err) && !req.signal?.aborted) {
+        this.o.log.warn({ err: String(err) }, 'leader election request failed');
+      }
       return false;
     }
   }
 
-  private async takeOrRenew(lease: Lease, mine: LeaseSpec, now: number): Promise<boolean> {
+  private async takeOrRenew(
+    lease: Lease,
+    mine: LeaseSpec,
+    now: number,
+    req: Pick<RequestOptions, 'timeoutMs' | 'signal'>,
+  ): Promise<boolean> {
     const held = lease.spec;
     const holder = held.holderIdentity ?? '';
     this.observe(held);
@@ -173,14 +208,14 @@ export class LeaderElector {
         ? { ...mine, acquireTime: held.acquireTime ?? mine.acquireTime, leaseTransitions: held.leaseTransitions ?? 0 }
         : { ...mine, leaseTransitions: (held.leaseTransitions ?? 0) + 1 };
     // PUT with the resourceVersion read: a concurrent taker makes one of the two fail with 409.
-    await this.o.client.request('PUT', this.path, { body: { ...lease, spec } });
+    await this.o.client.request('PUT', this.path, { ...req, body: { ...lease, spec } });
     this.observe(spec);
     return true;
   }
 
-  private async getLease(): Promise<Lease | undefined> {
+  private async getLease(req: Pick<RequestOptions, 'timeoutMs' | 'signal'>): Promise<Lease | undefined> {
     try {
-      return await this.o.client.get<Lease>(this.path);
+      return await this.o.client.request<Lease>('GET', this.path, req);
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -192,8 +227,4 @@ export class LeaderElector {
     const record = `${spec.holderIdentity ?? ''}|${spec.renewTime ?? ''}|${spec.leaseDurationSeconds ?? 0}`;
     if (this.observed?.record !== record) this.observed = { record, at: this.o.now() };
   }
-}
-
-function jittered(ms: number): number {
-  return ms * (1 + Math.random() * 0.2);
 }

@@ -10,13 +10,26 @@ const TIMINGS = { leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs:
 describe('leader election on a Lease', () => {
   let ns: string;
   let client: KubeClient;
-  const electors: LeaderElector[] = [];
+  const electors: { e: LeaderElector; stop: AbortController }[] = [];
   let lease = 0;
 
-  function elector(identity: string, name: string): LeaderElector {
+  interface Running {
+    e: LeaderElector;
+    /** Resolves when it starts leading. */
+    won: Promise<void>;
+    lost: () => boolean;
+  }
+
+  /** An elector campaigning from now on, as the manager runs one. */
+  function elector(identity: string, name: string): Running {
     const e = new LeaderElector({ client, namespace: ns, name, identity, log: createLogger('silent'), ...TIMINGS });
-    electors.push(e);
-    return e;
+    const stop = new AbortController();
+    electors.push({ e, stop });
+    let lost = false;
+    const won = new Promise<void>((resolve) => {
+      void e.run({ onStartedLeading: () => resolve(), onStoppedLeading: () => (lost = true) }, stop.signal);
+    });
+    return { e, won, lost: () => lost };
   }
 
   async function holder(name: string): Promise<string> {
@@ -30,7 +43,10 @@ describe('leader election on a Lease', () => {
   });
 
   afterEach(async () => {
-    for (const e of electors.splice(0)) await e.release();
+    for (const { e, stop } of electors.splice(0)) {
+      await e.release();
+      stop.abort();
+    }
     lease += 1;
   });
 
@@ -41,10 +57,10 @@ describe('leader election on a Lease', () => {
   it('gives the lease to one elector and makes the other wait', async () => {
     const name = `l${lease}`;
     const a = elector('a', name);
+    await a.won;
     const b = elector('b', name);
-    expect(await a.acquire(() => undefined)).toBe(true);
     let bLeads = false;
-    void b.acquire(() => undefined).then((won) => (bLeads = won));
+    void b.won.then(() => (bLeads = true));
     // b retries every 300 ms while a renews: wait for a few of a's renewals.
     const renewals = new Set<string>();
     await eventually('a renewed its lease twice', async () => {
@@ -53,18 +69,17 @@ describe('leader election on a Lease', () => {
     });
     expect(await holder(name)).toBe('a');
     expect(bLeads).toBe(false);
-    expect(b.isLeader()).toBe(false);
-    expect(a.isLeader()).toBe(true);
+    expect(b.e.isLeader()).toBe(false);
+    expect(a.e.isLeader()).toBe(true);
   });
 
   it('hands the lease over at once when the leader releases it', async () => {
     const name = `l${lease}`;
     const a = elector('a', name);
+    await a.won;
     const b = elector('b', name);
-    await a.acquire(() => undefined);
-    const bWon = b.acquire(() => undefined);
-    await a.release();
-    expect(await bWon).toBe(true);
+    await a.e.release();
+    await b.won;
     expect(await holder(name)).toBe('b');
   });
 
@@ -79,15 +94,14 @@ describe('leader election on a Lease', () => {
       }),
     });
     const b = elector('b', name);
-    expect(await b.acquire(() => undefined)).toBe(true);
+    await b.won;
     expect(await holder(name)).toBe('b');
   });
 
   it('stops leading when someone else holds the lease past the renew deadline', async () => {
     const name = `l${lease}`;
     const a = elector('a', name);
-    let lost = false;
-    await a.acquire(() => (lost = true));
+    await a.won;
     await kubectl([
       'patch',
       'lease',
@@ -98,7 +112,7 @@ describe('leader election on a Lease', () => {
       '-p',
       '{"spec":{"holderIdentity":"intruder","leaseDurationSeconds":3600}}',
     ]);
-    await eventually('a noticed it lost the lease', () => lost);
-    expect(a.isLeader()).toBe(false);
+    await eventually('a noticed it lost the lease', () => a.lost());
+    expect(a.e.isLeader()).toBe(false);
   });
 });
