@@ -56,7 +56,12 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
     ...(elector ? { elector, leaseName: config.leaderElection.name } : {}),
     stopTimeoutMs: config.shutdownTimeoutSeconds * 1000,
   });
-  const events = new EventRecorder({ client, component: 'native-container-operator', log });
+  const events = new EventRecorder({
+    client,
+    component: 'native-container-operator',
+    log,
+    onDropped: (why) => metrics.eventsDropped.inc({ why }),
+  });
   registerIndexes(manager);
   registerNativeContainerController({
     manager,

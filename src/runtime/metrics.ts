@@ -84,6 +84,12 @@ export class RuntimeMetrics {
     labelNames: ['resource'],
     registers: [this.registry],
   });
+  readonly eventsDropped = new Counter({
+    name: 'nco_events_dropped_total',
+    help: 'Kubernetes Events not written, by why (spam filter, full queue, failed writes)',
+    labelNames: ['why'],
+    registers: [this.registry],
+  });
   readonly isLeader = new Gauge({
     name: 'leader_election_master_status',
     help: 'Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master.',
