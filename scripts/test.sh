@@ -7,5 +7,5 @@ bash scripts/prepare.sh
 rm -f coverage/vitest-report.json
 status=0
 npm test --silent || status=$?
-node scripts/test-summary.mjs
+node scripts/test-summary.mjs || status=1
 exit $status

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureCerts } from './certs.ts';
+import { runAll } from './cleanup.ts';
+import { EMBEDDED_CONTROLLERS, startControllerManager } from './controller-manager.ts';
 import type { CertPaths } from './certs.ts';
 import { startEtcd } from './etcd.ts';
 import { httpRequest } from './http-request.ts';
@@ -19,6 +21,8 @@ export interface ControlPlane {
   etcd: ProcessHandle;
   /** Replaced by restartApiserver(). */
   apiserver: ProcessHandle;
+  /** kube-controller-manager with EMBEDDED_CONTROLLERS. */
+  controllerManager: ProcessHandle;
   stop(): Promise<void>;
   restartApiserver(): Promise<void>;
 }
@@ -34,6 +38,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   const name = opts.name ?? `control-plane-${process.pid}`;
   // Fail before starting anything when a binary was never built.
   const apiserverBin = binary('kube-apiserver');
+  binary('kube-controller-manager');
   const dir = runDir(name);
   const readyTimeoutMs = opts.readyTimeoutMs ?? 90_000;
   const certs = await ensureCerts(join(cacheDir(), 'pki'));
@@ -81,6 +86,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     clientCertFile: certs.adminCert,
     clientKeyFile: certs.adminKey,
   });
+  const controllerManager = startControllerManager({ kubeconfigPath, controllers: EMBEDDED_CONTROLLERS, dir });
 
   const cp: ControlPlane = {
     server,
@@ -89,9 +95,9 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     etcdEndpoint,
     etcd: etcd.handle,
     apiserver,
+    controllerManager,
     async stop() {
-      await cp.apiserver.stop();
-      await etcd.stop();
+      await runAll([() => cp.controllerManager.stop(), () => cp.apiserver.stop(), () => etcd.stop()]);
     },
     async restartApiserver() {
       await cp.apiserver.stop();

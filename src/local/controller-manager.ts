@@ -1,6 +1,6 @@
-// A real kube-controller-manager running only the controllers a test needs (for the quota
-// test: resourcequota-controller, which fills in ResourceQuota status; quota admission refuses
-// creates until it has one). No HTTPS serving, no leader election; stopped by its PID.
+// A real kube-controller-manager with only the controllers asked for: the embedded control plane
+// runs EMBEDDED_CONTROLLERS (namespace deletion, garbage collection, ResourceQuota usage, as every
+// cluster does). No HTTPS serving, no leader election; stopped by its PID.
 import { join } from 'node:path';
 import { binary, runDir } from './paths.ts';
 import { startProcess, type ProcessHandle } from './processes.ts';
@@ -9,10 +9,22 @@ export interface ControllerManagerOptions {
   kubeconfigPath: string;
   controllers: string[];
   name?: string;
+  /** Where its log goes; a fresh run dir of `name` by default. */
+  dir?: string;
 }
 
+/**
+ * What the embedded control plane runs, as every cluster does: namespace deletion, garbage
+ * collection of owned objects, and ResourceQuota usage.
+ */
+export const EMBEDDED_CONTROLLERS = [
+  'namespace-controller',
+  'garbage-collector-controller',
+  'resourcequota-controller',
+];
+
 export function startControllerManager(opts: ControllerManagerOptions): ProcessHandle {
-  const dir = runDir(opts.name ?? 'kube-controller-manager');
+  const dir = opts.dir ?? runDir(opts.name ?? 'kube-controller-manager');
   return startProcess({
     name: 'kube-controller-manager',
     command: binary('kube-controller-manager'),

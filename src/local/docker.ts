@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runAll } from './cleanup.ts';
 import { httpRequest } from './http-request.ts';
+import { unmountUnder } from './mounts.ts';
 import { stateDir } from './paths.ts';
 import { startProcess, terminatePid, waitFor } from './processes.ts';
 import type { ProcessHandle } from './processes.ts';
@@ -93,9 +95,12 @@ export async function ensureDocker(opts: EnsureDockerOptions = {}): Promise<Dock
     started: true,
     dockerd: await startDockerd(dir, socketPath, logFile, pidFile),
     async stop() {
-      await env.dockerd?.stop();
-      await stopOrphanedContainerd(dir);
-      await stopLeakedShims(dir);
+      await runAll([
+        () => env.dockerd?.stop(),
+        () => stopOrphanedContainerd(dir),
+        () => stopLeakedShims(dir),
+        () => unmountUnder(dir),
+      ]);
     },
     async start() {
       if (env.dockerd && !env.dockerd.hasExited()) return;

@@ -34,10 +34,12 @@ export function startProcess(opts: StartOptions): ProcessHandle {
   installExitHooks();
   const fd = openSync(opts.logFile, 'a');
   writeSync(fd, `\n=== ${new Date().toISOString()} ${opts.command} ${opts.args.join(' ')}\n`);
+  // A process group of its own: a terminal's Ctrl-C signals the whole foreground group, and the
+  // program that started us (the demo) must be able to clean up with its children still running.
   const child = spawn(opts.command, opts.args, {
     cwd: opts.cwd,
     env: opts.env ?? process.env,
-    detached: false,
+    detached: true,
     stdio: ['ignore', fd, fd],
   });
   closeSync(fd);
@@ -126,23 +128,36 @@ export async function terminatePid(pid: number, graceMs = STOP_GRACE_MS): Promis
   }
 }
 
-/** Stops every process started by this Node process, newest first. */
+/** Stops every process started by this Node process, newest first; one that fails does not stop the rest. */
 export async function stopAll(): Promise<void> {
   for (const handle of [...running].reverse()) {
-    await handle.stop();
+    try {
+      await handle.stop();
+    } catch {
+      // Already gone, or not ours to signal any more.
+    }
   }
 }
 
-// Children are not detached, but they outlive us unless we stop them explicitly.
+// Children outlive us unless we stop them: on a normal exit they get SIGTERM. Signals are the
+// business of the program that owns the process (see onStopSignal), not of this library.
 function installExitHooks(): void {
   if (hooksInstalled) return;
   hooksInstalled = true;
   process.once('exit', () => {
     for (const handle of running) signal(handle.pid, 'SIGTERM');
   });
+}
+
+/**
+ * For programs that own their process (the vitest global setup, the benchmark): on SIGINT,
+ * SIGTERM or SIGHUP, stop every process started here, then exit with 128 + the signal number.
+ */
+export function stopAllOnSignals(): void {
+  const codes = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(sig, () => {
-      void stopAll().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+      void stopAll().finally(() => process.exit(codes[sig]));
     });
   }
 }

@@ -7,6 +7,13 @@ import { importRootfs } from './rootfs-image.ts';
 /** Tiny image the tests run: static busybox plus the applets containers need. */
 export const TEST_IMAGE = 'nco-test/busybox:1';
 
+/**
+ * Public names the examples in manifests/examples/ use, so that they work on a real cluster as
+ * written. Here, with no registry to pull from, the test image answers to them (a local tag), and
+ * their tags are not :latest, so IfNotPresent never pulls.
+ */
+export const PUBLIC_ALIASES = ['busybox:1.37'];
+
 const APPLETS = [
   'sh',
   'sleep',
@@ -38,8 +45,21 @@ exit $rc
 `,
 };
 
-/** Builds the busybox test image with `docker import` unless the daemon already has it. */
+/**
+ * Builds the busybox test image with `docker import` unless the daemon already has it, and gives
+ * the default one the public names of PUBLIC_ALIASES.
+ */
 export async function buildTestImage(env: { host: string }, tag: string = TEST_IMAGE): Promise<void> {
+  await importBusybox(env, tag);
+  if (tag !== TEST_IMAGE) return;
+  for (const alias of PUBLIC_ALIASES) {
+    if ((await dockerCli(env, ['image', 'inspect', alias])).code === 0) continue;
+    const tagged = await dockerCli(env, ['tag', TEST_IMAGE, alias]);
+    if (tagged.code !== 0) throw new Error(`docker tag ${TEST_IMAGE} ${alias}: ${tagged.stderr}`);
+  }
+}
+
+async function importBusybox(env: { host: string }, tag: string): Promise<void> {
   if ((await dockerCli(env, ['image', 'inspect', tag])).code === 0) return;
   await importRootfs(env, tag, ['CMD ["/bin/sh"]', 'ENV PATH=/bin'], async (rootfs) => {
     for (const sub of ['bin', 'etc', 'tmp', 'root']) mkdirSync(join(rootfs, sub), { recursive: true });

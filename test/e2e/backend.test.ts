@@ -14,6 +14,7 @@ import type { Registry } from '../../src/local/registry.ts';
 import { TEST_IMAGE } from '../../src/local/test-image.ts';
 import { buildUniqueImage, forgetImages, registryWith, forgetRegistry } from './helpers.ts';
 import { docker, env } from './support.ts';
+import { cleanupSteps, removeContainers } from './cleanup.ts';
 
 const RUN = `nco-backend-${Date.now().toString(36)}`;
 const LABEL = { 'nco-test/run': RUN };
@@ -51,14 +52,16 @@ describe('the Docker backend', () => {
   });
 
   afterAll(async () => {
-    for (const c of await docker().listContainers({ all: true, filters: { label: [`nco-test/run=${RUN}`] } })) {
-      await docker().getContainer(c.Id).remove({ force: true });
-    }
-    for (const v of (await docker().listVolumes({ filters: { label: [`nco-test/run=${RUN}`] } })).Volumes ?? []) {
-      await docker().getVolume(v.Name).remove();
-    }
-    await forgetRegistry(registry);
-    await registry?.stop();
+    await cleanupSteps([
+      () => removeContainers(docker(), [`nco-test/run=${RUN}`]),
+      async () => {
+        for (const v of (await docker().listVolumes({ filters: { label: [`nco-test/run=${RUN}`] } })).Volumes ?? []) {
+          await docker().getVolume(v.Name).remove();
+        }
+      },
+      () => forgetRegistry(registry),
+      () => registry?.stop(),
+    ]);
   });
 
   it('creates a container with every field of the spec', async () => {

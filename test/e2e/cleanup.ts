@@ -1,14 +1,11 @@
-// Cleanup that runs every step even when one fails, then reports every failure: a step that
-// throws must not leave the control plane, a daemon or containers running.
-export async function cleanupSteps(steps: ReadonlyArray<() => Promise<unknown> | undefined>): Promise<void> {
-  const errors: unknown[] = [];
-  for (const step of steps) {
-    try {
-      await step();
-    } catch (err) {
-      errors.push(err);
-    }
-  }
-  if (errors.length === 1) throw errors[0];
-  if (errors.length > 1) throw new AggregateError(errors, `${errors.length} cleanup steps failed`);
+// Cleanup steps of the e2e tests: every step runs, every failure is reported (src/local/cleanup.ts).
+import type Docker from 'dockerode';
+import { retryBusy, runAll } from '../../src/local/cleanup.ts';
+
+export { runAll as cleanupSteps };
+
+/** Force-removes every container with these labels, retrying what a just-restarted daemon refuses. */
+export async function removeContainers(docker: Docker, labels: string[]): Promise<void> {
+  const found = await docker.listContainers({ all: true, filters: { label: labels } });
+  await runAll(found.map((c) => () => retryBusy(() => docker.getContainer(c.Id).remove({ force: true }))));
 }

@@ -8,6 +8,7 @@ import { runDir } from '../../src/local/paths.ts';
 import { logTail, type ProcessHandle } from '../../src/local/processes.ts';
 import { dockerSocketPath, runHelloThroughItsLife } from './packaging.ts';
 import { createNamespace, startOperator } from './support.ts';
+import { cleanupSteps } from './cleanup.ts';
 
 const USER = 'deploy';
 
@@ -35,8 +36,7 @@ describe('the operator reaching Docker over SSH', () => {
   });
 
   afterAll(async () => {
-    await operator?.stop();
-    await server?.stop();
+    await cleanupSteps([() => operator?.stop(), () => server?.stop()]);
   });
 
   it('runs a NativeContainer from apply through Ready to delete', async () => {

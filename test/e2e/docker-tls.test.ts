@@ -9,6 +9,7 @@ import { cacheDir, runDir } from '../../src/local/paths.ts';
 import { logTail, type ProcessHandle } from '../../src/local/processes.ts';
 import { dockerSocketPath, runHelloThroughItsLife } from './packaging.ts';
 import { createNamespace, startOperator } from './support.ts';
+import { cleanupSteps } from './cleanup.ts';
 
 describe('the operator reaching Docker over tcp with TLS client certificates', () => {
   let proxy: TlsProxy;
@@ -47,8 +48,7 @@ describe('the operator reaching Docker over tcp with TLS client certificates', (
   });
 
   afterAll(async () => {
-    await operator?.stop();
-    await proxy?.stop();
+    await cleanupSteps([() => operator?.stop(), () => proxy?.stop()]);
   });
 
   it('runs a NativeContainer from apply through Ready to delete', async () => {

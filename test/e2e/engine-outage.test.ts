@@ -8,7 +8,7 @@ import { dockerFromHost } from '../../src/backend/docker-backend.ts';
 import { LABELS } from '../../src/controllers/nativecontainer/identity.ts';
 import { buildTestImage, ensureDocker, TEST_IMAGE, type DockerEnv } from '../../src/local/docker.ts';
 import { stateDir } from '../../src/local/paths.ts';
-import { cleanupSteps } from './cleanup.ts';
+import { cleanupSteps, removeContainers } from './cleanup.ts';
 import {
   createNamespace,
   eventually,
@@ -64,12 +64,7 @@ describe('the operator while its Docker engine is away', () => {
       async () => void (await kubectl(['delete', 'namespace', ns, '--wait=false'], { allowFail: true })),
       async () => {
         await dockerEnv.start();
-        for (const c of await docker().listContainers({
-          all: true,
-          filters: { label: [`${LABELS.ownerNamespace}=${ns}`] },
-        })) {
-          await docker().getContainer(c.Id).remove({ force: true });
-        }
+        await removeContainers(docker(), [`${LABELS.ownerNamespace}=${ns}`]);
       },
       () => dockerEnv?.stop(),
     ]);

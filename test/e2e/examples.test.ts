@@ -12,6 +12,7 @@ import type { ProcessHandle } from '../../src/local/processes.ts';
 import { TEST_IMAGE } from '../../src/local/test-image.ts';
 import { condition, forgetImages, registryWith, waitForReason, forgetRegistry } from './helpers.ts';
 import { containersOf, createNamespace, docker, EXAMPLES, getJson, kubectl, startOperator } from './support.ts';
+import { cleanupSteps } from './cleanup.ts';
 
 type Check = (c: Docker.ContainerInspectInfo, nc: NativeContainer) => void;
 
@@ -110,10 +111,12 @@ describe('the example manifests', () => {
 
   afterAll(async () => {
     // Nothing of this file may keep later files' operators busy (their registries are gone then).
-    await kubectl(['delete', 'nc,csec', '--all', '-n', ns, '--timeout=60s'], { allowFail: true });
-    await operator?.stop();
-    await forgetRegistry(registry);
-    await registry?.stop();
+    await cleanupSteps([
+      () => kubectl(['delete', 'nc,csec', '--all', '-n', ns, '--timeout=60s'], { allowFail: true }),
+      () => operator?.stop(),
+      () => forgetRegistry(registry),
+      () => registry?.stop(),
+    ]);
   });
 
   it('has a check for every top-level example, so none goes untested', () => {

@@ -16,6 +16,7 @@ import { kubectl as runKubectl, type KubectlOptions } from '../../src/local/kube
 import { runDir, stateDir } from '../../src/local/paths.ts';
 import { startTcpProxy, type TcpProxy } from '../env/tcp-proxy.ts';
 import { eventually, sample, startOperatorWithEndpoints, type OperatorWithEndpoints } from './support.ts';
+import { cleanupSteps, removeContainers } from './cleanup.ts';
 
 const NS = 'faults';
 
@@ -81,17 +82,16 @@ describe('the operator under faults', () => {
   });
 
   afterAll(async () => {
-    for (const op of [operator, ...others]) await op?.handle.stop();
-    await kubectl(['delete', 'nc', '--all', '-n', NS, '--wait=false'], { allowFail: true });
-    for (const c of await docker().listContainers({
-      all: true,
-      filters: { label: [`${LABELS.ownerNamespace}=${NS}`] },
-    })) {
-      await docker().getContainer(c.Id).remove({ force: true });
-    }
-    await proxy?.close();
-    await cp?.stop();
-    await dockerEnv?.stop();
+    // Right after dockerd was killed, removal can fail with "device or resource busy"; it is
+    // retried, and whatever fails, the control plane and the daemon are still stopped.
+    await cleanupSteps([
+      ...[operator, ...others].map((op) => () => op?.handle.stop()),
+      () => kubectl(['delete', 'nc', '--all', '-n', NS, '--wait=false'], { allowFail: true }),
+      () => removeContainers(docker(), [`${LABELS.ownerNamespace}=${NS}`]),
+      () => proxy?.close(),
+      () => cp?.stop(),
+      () => dockerEnv?.stop(),
+    ]);
   });
 
   it('creates exactly one container per resource after being SIGKILLed in the middle of creating 30', async () => {

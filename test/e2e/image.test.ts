@@ -11,6 +11,7 @@ import { runDir } from '../../src/local/paths.ts';
 import { freePort, startProcess, type ProcessHandle } from '../../src/local/processes.ts';
 import { chartIdentity, dockerSocketPath, type Identity, runHelloThroughItsLife } from './packaging.ts';
 import { createNamespace, env, kubectl, ROOT } from './support.ts';
+import { cleanupSteps } from './cleanup.ts';
 
 const IMAGE = 'nco-test/operator:e2e';
 const BUILD_STAGE = 'nco-test/operator-build:e2e';
@@ -47,10 +48,12 @@ describe('the operator image', () => {
   });
 
   afterAll(async () => {
-    await operator?.stop();
-    await dockerCli(daemon, ['rm', '--force', CONTAINER]);
-    await dockerCli(daemon, ['image', 'rm', IMAGE]);
-    if (identity) await kubectl(['delete', '-f', '-', '--ignore-not-found'], { input: identity.manifests });
+    await cleanupSteps([
+      () => operator?.stop(),
+      () => dockerCli(daemon, ['rm', '--force', CONTAINER]),
+      () => dockerCli(daemon, ['image', 'rm', IMAGE]),
+      () => identity && kubectl(['delete', '-f', '-', '--ignore-not-found'], { input: identity.manifests }),
+    ]);
   });
 
   it('runs as a non-root user unless told otherwise', async () => {

@@ -10,6 +10,7 @@ import { kubeconfigVia, serverPort } from '../env/kubeconfig-via.ts';
 import { runDir } from '../../src/local/paths.ts';
 import { startTcpProxy, type TcpProxy } from '../env/tcp-proxy.ts';
 import { createNamespace, env, eventually, kubectl } from './support.ts';
+import { cleanupSteps } from './cleanup.ts';
 
 function manifest(name: string): string {
   return JSON.stringify({
@@ -44,8 +45,7 @@ describe('the informer', () => {
   });
 
   afterAll(async () => {
-    await informer?.stop();
-    await proxy?.close();
+    await cleanupSteps([() => informer?.stop(), () => proxy?.close()]);
   });
 
   it('sees objects created after it synced', async () => {

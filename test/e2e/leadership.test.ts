@@ -5,11 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LABELS } from '../../src/controllers/nativecontainer/identity.ts';
 import { runDir } from '../../src/local/paths.ts';
 import { TEST_IMAGE } from '../../src/local/docker.ts';
 import { kubeconfigVia, serverPort } from '../env/kubeconfig-via.ts';
 import { startTcpProxy, type TcpProxy } from '../env/tcp-proxy.ts';
-import { cleanupSteps } from './cleanup.ts';
+import { cleanupSteps, removeContainers } from './cleanup.ts';
 import {
   containersOf,
   createNamespace,
@@ -62,9 +63,7 @@ describe('leadership bounded in time', () => {
       () => b?.handle.stop(),
       () => proxy?.close(),
       async () => void (await kubectl(['delete', 'namespace', ns, '--wait=false'], { allowFail: true })),
-      async () => {
-        for (const c of await containersOf(ns, 'watched')) await docker().getContainer(c.Id).remove({ force: true });
-      },
+      () => removeContainers(docker(), [`${LABELS.ownerNamespace}=${ns}`]),
     ]);
   });
 

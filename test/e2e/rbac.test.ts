@@ -6,6 +6,7 @@ import { kubectl as runKubectl } from '../../src/local/kubectl.ts';
 import { freePort, type ProcessHandle } from '../../src/local/processes.ts';
 import { chartIdentity, type Identity, runHelloThroughItsLife } from './packaging.ts';
 import { createNamespace, kubectl, startOperator } from './support.ts';
+import { cleanupSteps } from './cleanup.ts';
 
 const NC = 'nativecontainers.nativecontainer.io';
 const GROUP = 'nativecontainer.io';
@@ -56,8 +57,10 @@ describe('the chart RBAC for all namespaces', () => {
   });
 
   afterAll(async () => {
-    await operator?.stop();
-    await kubectl(['delete', '-f', '-', '--ignore-not-found'], { input: identity.manifests });
+    await cleanupSteps([
+      () => operator?.stop(),
+      () => kubectl(['delete', '-f', '-', '--ignore-not-found'], { input: identity.manifests }),
+    ]);
   });
 
   it('is enough to run a NativeContainer from apply through Ready to delete', async () => {

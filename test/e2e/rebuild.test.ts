@@ -22,6 +22,7 @@ import {
   forgetRegistry,
 } from './helpers.ts';
 import { containersOf, createNamespace, docker, kubectl, startOperator } from './support.ts';
+import { cleanupSteps } from './cleanup.ts';
 
 const MiB = 1024 * 1024;
 
@@ -61,10 +62,12 @@ describe('rebuilds, in-place changes and requests', () => {
 
   afterAll(async () => {
     // Nothing of this file may keep later files' operators busy (their registries are gone then).
-    await kubectl(['delete', 'nc,csec', '--all', '-n', ns, '--timeout=60s'], { allowFail: true });
-    await operator?.stop();
-    await forgetRegistry(registry);
-    await registry?.stop();
+    await cleanupSteps([
+      () => kubectl(['delete', 'nc,csec', '--all', '-n', ns, '--timeout=60s'], { allowFail: true }),
+      () => operator?.stop(),
+      () => forgetRegistry(registry),
+      () => registry?.stop(),
+    ]);
     console.info(`rebuild timings (ms): ${JSON.stringify(timings)}`);
   });
 

@@ -18,6 +18,7 @@ import {
   forgetRegistry,
 } from './helpers.ts';
 import { containersOf, createNamespace, getJson, kubectl, startOperator } from './support.ts';
+import { cleanupSteps } from './cleanup.ts';
 
 const REPOS = ['right', 'wrong', 'dockercfg', 'missing', 'nosecret', 'other'];
 
@@ -59,10 +60,12 @@ describe('private registries and ContainerSecrets', () => {
 
   afterAll(async () => {
     // Nothing of this file may keep later files' operators busy (their registries are gone then).
-    await kubectl(['delete', 'nc,csec', '--all', '-n', ns, '--timeout=60s'], { allowFail: true });
-    await operator?.stop();
-    await forgetRegistry(registry);
-    await registry?.stop();
+    await cleanupSteps([
+      () => kubectl(['delete', 'nc,csec', '--all', '-n', ns, '--timeout=60s'], { allowFail: true }),
+      () => operator?.stop(),
+      () => forgetRegistry(registry),
+      () => registry?.stop(),
+    ]);
   });
 
   it('verifies the right credentials (Verified) and pulls and runs the private image with them', async () => {
