@@ -18,7 +18,10 @@ export interface CallCounter {
 /** /containers/<64 hex or name>/start -> /containers/:id/start, so that calls group by kind. */
 export function callKey(method: string, url: string): string {
   const path = url.split('?')[0]!.replace(/^\/v[\d.]+\//, '/');
-  const normalized = path.replace(/^\/(containers|images|volumes|exec|networks)\/(?!json$|create$|prune$)[^/]+/, '/$1/:id');
+  const normalized = path.replace(
+    /^\/(containers|images|volumes|exec|networks)\/(?!json$|create$|prune$)[^/]+/,
+    '/$1/:id',
+  );
   return `${method} ${normalized}`;
 }
 
@@ -32,6 +35,9 @@ export async function startCallCounter(socketPath: string, upstreamSocket: strin
       { socketPath: upstreamSocket, path: req.url, method: req.method, headers: req.headers },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
+        // Node holds headers back until the first body byte; the events stream has none until
+        // something happens, and the operator waits for the stream's answer before it acts.
+        res.flushHeaders();
         answer.pipe(res);
       },
     );

@@ -58,18 +58,25 @@ export class EngineEvents {
   }
 
   private onLine(line: string): void {
-    let raw: { Action?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
+    let raw: RawEvent;
     try {
       raw = JSON.parse(line) as typeof raw;
     } catch {
       return;
     }
-    const e: Seen = {
-      action: (raw.Action ?? '').split(':')[0]!,
-      id: raw.Actor?.ID ?? '',
-      owner: raw.Actor?.Attributes?.['nativecontainer.io/owner-name'] ?? raw.Actor?.Attributes?.['name'] ?? '',
-      at: performance.now(),
-    };
+    const e = seen(raw);
     for (const w of [...this.waiters]) if (w.match(e)) w.resolve(e);
   }
+}
+
+type RawEvent = { Action?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
+
+function seen(raw: RawEvent): Seen {
+  const attributes = raw.Actor?.Attributes ?? {};
+  return {
+    action: (raw.Action ?? '').split(':')[0]!,
+    id: raw.Actor?.ID ?? '',
+    owner: attributes['nativecontainer.io/owner-name'] ?? attributes['name'] ?? '',
+    at: performance.now(),
+  };
 }

@@ -5,7 +5,11 @@ import { CMD } from './setup.ts';
 
 let serial = 0;
 
-export async function mapLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+export async function mapLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<unknown>,
+): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) await fn(items[next++]!);
@@ -14,7 +18,11 @@ export async function mapLimited<T>(items: readonly T[], limit: number, fn: (ite
 }
 
 /** Creates and starts n containers, `concurrency` at once; returns the time and their IDs. */
-export async function rawCreateStart(docker: Docker, n: number, concurrency: number): Promise<{ ms: number; ids: string[] }> {
+export async function rawCreateStart(
+  docker: Docker,
+  n: number,
+  concurrency: number,
+): Promise<{ ms: number; ids: string[] }> {
   const ids: string[] = [];
   const t0 = performance.now();
   await mapLimited(

@@ -26,7 +26,7 @@ function figure(value: number, unit: string): string {
   if (unit === 's') return `${value.toFixed(2)} s`;
   if (unit === 'MB') return `${value.toFixed(0)} MB`;
   if (unit === '% of a core') return `${value.toFixed(2)} %`;
-  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${unit}`;
+  return `${Number.isInteger(value) ? value : value.toFixed(2)} ${unit}`;
 }
 
 export function table(rows: Row[]): string {
@@ -35,7 +35,9 @@ export function table(rows: Row[]): string {
     const ratio = r.raw !== undefined ? `${(r.operator / r.raw).toFixed(2)}x` : '';
     const goal = 'ratio' in r.goal ? `<= ${r.goal.ratio}x raw` : `<= ${figure(r.goal.max, r.unit)}`;
     const raw = r.raw !== undefined ? figure(r.raw, r.unit) : '';
-    lines.push(`| ${r.scenario} | ${raw} | ${figure(r.operator, r.unit)} | ${ratio} | ${goal} | ${met(r) ? 'yes' : 'NO'} |`);
+    lines.push(
+      `| ${r.scenario} | ${raw} | ${figure(r.operator, r.unit)} | ${ratio} | ${goal} | ${met(r) ? 'yes' : 'NO'} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -44,7 +46,10 @@ export function writeResults(rows: Row[], machine: Record<string, string | numbe
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   const file = `${dir}latest.json`;
-  writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), machine, rows: rows.map((r) => ({ ...r, met: met(r) })) }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ date: new Date().toISOString(), machine, rows: rows.map((r) => ({ ...r, met: met(r) })) }, null, 2)}\n`,
+  );
   return file;
 }
 

@@ -14,9 +14,21 @@ import { removeLeftovers, setUp, startOperator, type Bench } from './setup.ts';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const only = args
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
 const wanted = (name: string): boolean => (only ? only.includes(name) : name !== 'scale' || !quick);
 const idleMs = Number(process.env['NCO_BENCH_IDLE_SECONDS'] ?? 600) * 1000;
+
+/** Runs one scenario with a line on stderr before and after, so a long run shows where it is. */
+async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  process.stderr.write(`bench: ${name} ...\n`);
+  const result = await run();
+  process.stderr.write(`bench: ${name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  return result;
+}
 
 async function main(): Promise<void> {
   stopAllOnSignals();
@@ -24,18 +36,18 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   try {
     await startOperator(b, 2);
-    if (wanted('one')) rows.push(...(await one(b)));
+    if (wanted('one')) rows.push(...(await step('one', () => one(b))));
     let workers = 8;
     const needFifty = ['fifty', 'kill', 'stop', 'delete'].some(wanted);
     if (needFifty) {
-      const f = await fifty(b);
+      const f = await step('fifty', () => fifty(b));
       workers = f.workers;
       if (wanted('fifty')) rows.push(...f.rows);
-      if (wanted('kill')) rows.push(...(await kill(b)));
-      if (wanted('stop')) rows.push(...(await stop(b)));
-      rows.push(...(await remove(b, workers)).filter(() => wanted('delete')));
+      if (wanted('kill')) rows.push(...(await step('kill', () => kill(b))));
+      if (wanted('stop')) rows.push(...(await step('stop', () => stop(b))));
+      rows.push(...(await step('delete', () => remove(b, workers))).filter(() => wanted('delete')));
     }
-    if (wanted('scale')) rows.push(...(await scale(b, workers, idleMs)));
+    if (wanted('scale')) rows.push(...(await step('scale', () => scale(b, workers, idleMs))));
     report(rows, (await b.docker.version()).Version);
   } finally {
     await tearDown(b);
@@ -45,7 +57,9 @@ async function main(): Promise<void> {
 function report(rows: Row[], dockerVersion: string): void {
   const info = machine(dockerVersion);
   process.stdout.write(`\nnative-container-operator benchmark, ${new Date().toISOString()}\n`);
-  process.stdout.write(`machine: ${info.cores} cores (${info.cpu}), ${info.memoryGiB} GiB, Linux ${info.kernel}, Node ${info.node}, Docker ${info.docker}, NetworkMode none\n\n`);
+  process.stdout.write(
+    `machine: ${info.cores} cores (${info.cpu}), ${info.memoryGiB} GiB, Linux ${info.kernel}, Node ${info.node}, Docker ${info.docker}, NetworkMode none\n\n`,
+  );
   process.stdout.write(`${table(rows)}\n\n`);
   for (const r of rows) if (r.detail) process.stdout.write(`${r.key}: ${JSON.stringify(r.detail)}\n`);
   process.stdout.write(`\nwritten to ${writeResults(rows, info)}\n`);
@@ -55,7 +69,7 @@ async function tearDown(b: Bench): Promise<void> {
   await runAll([
     () => b.operator?.handle.stop(),
     () => removeLeftovers(b.docker),
-    async () => {
+    () => {
       b.events.close();
       b.rawEvents.close();
     },

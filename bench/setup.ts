@@ -80,11 +80,21 @@ export async function startOperator(b: Bench, workers: number): Promise<Operator
     },
   });
   const run = { handle, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` };
-  await waitFor('operator metrics', async () => (await fetch(run.metricsUrl)).ok, { timeoutMs: 60_000, process: handle });
-  await waitFor('operator leading', async () => /controller_runtime_active_workers\{controller="nativecontainer"\}/.test(await (await fetch(run.metricsUrl)).text()), {
+  await waitFor('operator metrics', async () => (await fetch(run.metricsUrl)).ok, {
     timeoutMs: 60_000,
     process: handle,
   });
+  await waitFor(
+    'operator leading',
+    async () =>
+      /controller_runtime_active_workers\{controller="nativecontainer"\}/.test(
+        await (await fetch(run.metricsUrl)).text(),
+      ),
+    {
+      timeoutMs: 60_000,
+      process: handle,
+    },
+  );
   b.operator = run;
   return run;
 }
@@ -116,10 +126,16 @@ export function nativeContainers(n: number, prefix: string, state = 'Running'): 
 
 /** True when every NativeContainer with this bench label is Ready for its generation. */
 export async function allReady(b: Bench, prefix: string, n: number): Promise<boolean> {
-  type Item = { metadata: { generation?: number }; status?: { observedGeneration?: number; conditions?: { type: string; status: string }[] } };
-  const list = await b.client.get<{ items: Item[] }>(`/apis/nativecontainer.io/v1alpha1/namespaces/${NS}/nativecontainers`, {
-    query: { labelSelector: `bench=${prefix}` },
-  });
+  type Item = {
+    metadata: { generation?: number };
+    status?: { observedGeneration?: number; conditions?: { type: string; status: string }[] };
+  };
+  const list = await b.client.get<{ items: Item[] }>(
+    `/apis/nativecontainer.io/v1alpha1/namespaces/${NS}/nativecontainers`,
+    {
+      query: { labelSelector: `bench=${prefix}` },
+    },
+  );
   return (
     list.items.length === n &&
     list.items.every(
@@ -136,16 +152,28 @@ export async function removeLeftovers(docker: Docker): Promise<void> {
   const ours = all.filter(
     (c) => c.Labels['nco-bench'] === 'raw' || c.Labels['nativecontainer.io/owner-namespace'] === NS,
   );
-  await Promise.all(ours.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  await Promise.all(
+    ours.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
 }
 
 export async function deleteAll(b: Bench, prefix: string, n: number): Promise<void> {
   const gone = b.events.count('destroy', n);
   await kubectl(b.cp, ['delete', 'nc', '-n', NS, '-l', `bench=${prefix}`, '--wait=false']);
   await gone;
-  await waitFor('resources gone', async () => (await kubectl(b.cp, ['get', 'nc', '-n', NS, '-l', `bench=${prefix}`, '-o', 'name'])).stdout.trim() === '', {
-    timeoutMs: 600_000,
-  });
+  await waitFor(
+    'resources gone',
+    async () =>
+      (await kubectl(b.cp, ['get', 'nc', '-n', NS, '-l', `bench=${prefix}`, '-o', 'name'])).stdout.trim() === '',
+    {
+      timeoutMs: 600_000,
+    },
+  );
 }
 
 export function sleep(ms: number): Promise<void> {

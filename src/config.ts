@@ -2,7 +2,7 @@
 import { hostname } from 'node:os';
 
 export interface OperatorConfig {
-  /** Path of a kubeconfig; undefined means in-cluster, then $KUBECONFIG, then ~/.kube/config. */
+  /** Path of a kubeconfig; undefined means ~/.kube/config, then the pod's service account. */
   kubeconfig?: string;
   dockerHost?: string;
   /** Network mode of new containers; undefined leaves Docker's default. */

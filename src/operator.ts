@@ -1,6 +1,5 @@
 // Wiring: the manager, its controllers, one engine (backend and reflector) per host, leader
 // election, and the health and metrics endpoints.
-import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { ContainerBackend } from './backend/container-backend.ts';
 import { DockerBackend, isTrustFailure } from './backend/docker-backend.ts';
@@ -139,8 +138,5 @@ async function refuseUntrustedDocker(backend: ContainerBackend, log: Logger): Pr
 }
 
 function kubeClient(config: OperatorConfig): KubeClient {
-  const kubeConfig = new KubeConfig();
-  if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
-  else kubeConfig.loadFromDefault();
-  return new KubeClient(kubeConfig);
+  return KubeClient.fromEnvironment(config.kubeconfig);
 }

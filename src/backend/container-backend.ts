@@ -159,7 +159,12 @@ export interface ContainerBackend {
   ping(options?: { fresh?: boolean }): Promise<void>;
   /** Containers carrying all of the given labels, running or not: one call, no details. */
   list(labels: Record<string, string>): Promise<ContainerSummary[]>;
-  inspect(id: string): Promise<ObservedContainer | undefined>;
+  /**
+   * One container in detail. `knownDigests` answers "which repo digests has this image ID" from
+   * a cache (the reflector's image list), so that the digest costs no second call; undefined
+   * when the cache does not know the image, and the backend asks the engine.
+   */
+  inspect(id: string, knownDigests?: KnownDigests): Promise<ObservedContainer | undefined>;
   /** Every local image with its tags and digests: one call. */
   images(): Promise<ImageSummary[]>;
   imagePresent(image: string): Promise<boolean>;
@@ -264,3 +269,5 @@ export class StaleTaskError extends Error {
     this.name = 'StaleTaskError';
   }
 }
+
+export type KnownDigests = (imageId: string) => readonly string[] | undefined;

@@ -17,6 +17,7 @@ import {
   type ContainerSummary,
   type EngineEvent,
   type ImageSummary,
+  type KnownDigests,
   type ContainerUpdate,
   type ObservedContainer,
   type ObservedVolume,
@@ -113,7 +114,7 @@ export class DockerBackend implements ContainerBackend {
     return found.map((i) => ({ id: i.Id, repoTags: i.RepoTags ?? [], repoDigests: i.RepoDigests ?? [] }));
   }
 
-  async inspect(id: string): Promise<ObservedContainer | undefined> {
+  async inspect(id: string, knownDigests?: KnownDigests): Promise<ObservedContainer | undefined> {
     let info: Docker.ContainerInspectInfo;
     try {
       info = await this.docker.getContainer(id).inspect();
@@ -121,7 +122,9 @@ export class DockerBackend implements ContainerBackend {
       if (statusOf(err) === 404) return undefined;
       throw this.translate(err);
     }
-    return observedFrom(info, await this.repoDigest(info.Image, info.Config.Image));
+    const known = knownDigests?.(info.Image);
+    const digest = known ? digestFor(known, info.Config.Image) : await this.repoDigest(info.Image, info.Config.Image);
+    return observedFrom(info, digest);
   }
 
   async imagePresent(image: string): Promise<boolean> {
@@ -277,8 +280,7 @@ export class DockerBackend implements ContainerBackend {
   private async repoDigest(imageId: string, reference: string): Promise<string | undefined> {
     try {
       const image = await this.docker.getImage(imageId).inspect();
-      const repo = reference.replace(/@.*$/, '').replace(/:[^:/]*$/, '');
-      return (image.RepoDigests ?? []).find((d) => d.startsWith(`${repo}@`));
+      return digestFor(image.RepoDigests ?? [], reference);
     } catch {
       // The image may be gone while a container still uses it; the digest is optional.
       return undefined;
@@ -484,4 +486,10 @@ function translate(err: unknown): Error {
   if (STALE_TASK.test(message)) return new StaleTaskError(message);
   if (status === 400) return new InvalidConfigError(message);
   return err instanceof Error ? err : new Error(message);
+}
+
+/** The repo digest of the repository the container was created from (`repo@sha256:...`). */
+function digestFor(repoDigests: readonly string[], reference: string): string | undefined {
+  const repo = reference.replace(/@.*$/, '').replace(/:[^:/]*$/, '');
+  return repoDigests.find((d) => d.startsWith(`${repo}@`));
 }

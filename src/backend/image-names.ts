@@ -5,15 +5,24 @@ import type { ImageSummary } from './container-backend.ts';
 
 export class ImageNames {
   private names = new Set<string>();
+  private digests = new Map<string, readonly string[]>();
 
   replace(images: readonly ImageSummary[]): void {
     const names = new Set<string>();
+    const digests = new Map<string, readonly string[]>();
     for (const image of images) {
       names.add(image.id);
+      digests.set(image.id, image.repoDigests);
       for (const tag of image.repoTags) names.add(tag);
       for (const digest of image.repoDigests) names.add(digest);
     }
     this.names = names;
+    this.digests = digests;
+  }
+
+  /** The repo digests of a local image ID, or undefined when the list does not hold it (yet). */
+  repoDigests(imageId: string): readonly string[] | undefined {
+    return this.digests.get(imageId);
   }
 
   /** True when a local image answers to the reference (a tag, a digest, or an image ID). */

@@ -108,6 +108,7 @@ export class Reflector {
   private readonly changeListeners: ChangeListener[] = [];
   private readonly availabilityListeners: AvailabilityListener[] = [];
   private readonly images = new ImageNames();
+  private readonly knownDigests = (imageId: string): readonly string[] | undefined => this.images.repoDigests(imageId);
   private imagesTimer: NodeJS.Timeout | undefined;
   private queued: ReceivedEvent[] | undefined;
   private streamAbort: AbortController | undefined;
@@ -442,7 +443,7 @@ export class Reflector {
     const sentAt = this.o.now();
     this.stats.inspects += 1;
     try {
-      const container = await this.o.backend.inspect(id);
+      const container = await this.o.backend.inspect(id, this.knownDigests);
       if (container && this.selects(container.labels)) this.put(id, container, sentAt, announce);
       else this.remove(id);
     } catch (err) {
@@ -464,7 +465,7 @@ export class Reflector {
     const [summaries] = await Promise.all([this.o.backend.list(this.o.selector), this.relistImages()]);
     const fresh = await mapLimited(summaries, this.o.concurrency, async (s) => ({
       id: s.id,
-      container: await this.o.backend.inspect(s.id),
+      container: await this.o.backend.inspect(s.id, this.knownDigests),
     }));
     this.stats.inspects += summaries.length;
     this.stats.relists += 1;
@@ -509,6 +510,14 @@ export class Reflector {
 
   private async relistImages(): Promise<void> {
     this.images.replace(await this.o.backend.images());
+    // A pull can give an image already here its first repo digest; a container inspected just
+    // before this list came in was given the old answer.
+    for (const [id, e] of this.entries) {
+      if (e.container.imageDigest) continue;
+      const repo = e.container.image.replace(/@.*$/, '').replace(/:[^:/]*$/, '');
+      const digests = this.images.repoDigests(e.container.imageId) ?? [];
+      if (digests.some((d) => d.startsWith(`${repo}@`))) this.schedule(id, true);
+    }
   }
 
   private destroy(id: string, at: number): void {

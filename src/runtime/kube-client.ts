@@ -1,11 +1,11 @@
-// A small REST client over node:https, authenticated by @kubernetes/client-node's KubeConfig.
+// A small REST client over node:https, authenticated by `kubeconfig.ts`.
 // We speak HTTP ourselves rather than through the generated clients because we need exact
 // control of patch content types (custom resources reject strategic merge patch) and of the
 // watch stream (idle detection, bookmarks, resume from a resourceVersion).
 import http from 'node:http';
 import https from 'node:https';
 import { createInterface } from 'node:readline';
-import { KubeConfig } from '@kubernetes/client-node';
+import { loadKubeAuth, type KubeAuth } from './kubeconfig.ts';
 
 export type PatchType = 'merge' | 'json';
 
@@ -63,22 +63,17 @@ export class WatchIdleError extends Error {
 }
 
 export class KubeClient {
-  readonly config: KubeConfig;
+  readonly auth: KubeAuth;
   private readonly server: URL;
 
-  constructor(config: KubeConfig) {
-    this.config = config;
-    const cluster = config.getCurrentCluster();
-    if (!cluster) throw new Error('the kubeconfig has no current cluster');
-    this.server = new URL(cluster.server);
+  constructor(auth: KubeAuth) {
+    this.auth = auth;
+    this.server = auth.server;
   }
 
-  /** In-cluster configuration inside a pod, otherwise $KUBECONFIG or ~/.kube/config. */
+  /** The given kubeconfig, else $KUBECONFIG, ~/.kube/config, or the pod's service account. */
   static fromEnvironment(kubeconfigPath?: string): KubeClient {
-    const config = new KubeConfig();
-    if (kubeconfigPath) config.loadFromFile(kubeconfigPath);
-    else config.loadFromDefault();
-    return new KubeClient(config);
+    return new KubeClient(loadKubeAuth(kubeconfigPath));
   }
 
   get serverUrl(): string {
@@ -168,7 +163,7 @@ export class KubeClient {
       },
       timeout: options.timeoutMs ?? 30_000,
     };
-    await this.config.applyToHTTPSOptions(reqOptions);
+    await this.auth.apply(reqOptions);
     const transport = url.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
       const req = transport.request(url, { ...reqOptions, signal: options.signal }, resolve);

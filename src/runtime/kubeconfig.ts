@@ -1,0 +1,232 @@
+// How the operator reaches and authenticates to the API server: a kubeconfig (client
+// certificates, a bearer token or token file, basic auth) or the pod's service account.
+//
+// Why our own loader: importing @kubernetes/client-node costs about 90 MB of resident memory (its
+// generated API clients load with it, even for `KubeConfig` alone), most of the operator's
+// footprint, and we only need what is below. A kubeconfig that needs more (an `exec` credential
+// plugin, an `auth-provider`, a `proxy-url`) is handed to client-node, imported only then, so
+// nothing a user's kubeconfig can say is lost.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { homedir } from 'node:os';
+import { delimiter, dirname, isAbsolute, join } from 'node:path';
+import { parse } from 'yaml';
+
+/** Adds the transport (TLS material, a keep-alive agent) and credentials to a request. */
+export interface KubeAuth {
+  readonly server: URL;
+  /** Where the configuration came from, for messages. */
+  readonly source: string;
+  apply(options: https.RequestOptions): Promise<void>;
+}
+
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+/** Projected service-account tokens rotate; client-go reads the file again after a minute too. */
+const TOKEN_FILE_TTL_MS = 60_000;
+
+interface NamedEntry<T> {
+  name: string;
+  cluster?: T;
+  user?: T;
+  context?: T;
+}
+interface Cluster {
+  server?: string;
+  'certificate-authority'?: string;
+  'certificate-authority-data'?: string;
+  'insecure-skip-tls-verify'?: boolean;
+  'tls-server-name'?: string;
+  'proxy-url'?: string;
+}
+interface User {
+  'client-certificate'?: string;
+  'client-certificate-data'?: string;
+  'client-key'?: string;
+  'client-key-data'?: string;
+  token?: string;
+  tokenFile?: string;
+  username?: string;
+  password?: string;
+  exec?: unknown;
+  'auth-provider'?: unknown;
+}
+interface Context {
+  cluster?: string;
+  user?: string;
+}
+interface KubeconfigFile {
+  'current-context'?: string;
+  clusters?: NamedEntry<Cluster>[];
+  users?: NamedEntry<User>[];
+  contexts?: NamedEntry<Context>[];
+}
+
+/**
+ * The explicit path (a list separated by ':' as in $KUBECONFIG), else $KUBECONFIG, else
+ * ~/.kube/config, else the pod's service account: the order of kubectl and client-node.
+ */
+export function loadKubeAuth(path?: string, env: NodeJS.ProcessEnv = process.env): KubeAuth {
+  const list = path ?? env['KUBECONFIG'];
+  if (list) return fromFiles(list.split(delimiter).filter(Boolean));
+  const home = join(env['HOME'] ?? homedir(), '.kube', 'config');
+  if (existsSync(home)) return fromFiles([home]);
+  if (env['KUBERNETES_SERVICE_HOST'] && existsSync(join(SERVICE_ACCOUNT_DIR, 'token'))) return inClusterAuth(env);
+  throw new Error(`no kubeconfig: set KUBECONFIG, create ${home}, or run in a pod with a service account`);
+}
+
+/** The pod's service account: the Service's address from the environment, CA and token from files. */
+export function inClusterAuth(env: NodeJS.ProcessEnv, dir = SERVICE_ACCOUNT_DIR): KubeAuth {
+  const host = env['KUBERNETES_SERVICE_HOST'] ?? 'kubernetes.default.svc';
+  const port = env['KUBERNETES_SERVICE_PORT'] ?? '443';
+  const server = new URL(`https://${host.includes(':') ? `[${host}]` : host}:${port}`);
+  return native(server, 'in-cluster service account', {
+    ca: readFileSync(join(dir, 'ca.crt')),
+    tokenFile: join(dir, 'token'),
+  });
+}
+
+/** Files merged as kubectl does: the first file that sets a name or the current context wins. */
+function fromFiles(files: string[]): KubeAuth {
+  const merged: Required<Pick<KubeconfigFile, 'clusters' | 'users' | 'contexts'>> & { current?: string } = {
+    clusters: [],
+    users: [],
+    contexts: [],
+  };
+  for (const file of files) {
+    if (!existsSync(file)) continue;
+    const doc = (parse(readFileSync(file, 'utf8')) ?? {}) as KubeconfigFile;
+    merged.current ??= doc['current-context'] || undefined;
+    const base = dirname(file);
+    for (const key of ['clusters', 'users', 'contexts'] as const) {
+      const have = merged[key] as NamedEntry<unknown>[];
+      for (const entry of (doc[key] ?? []) as NamedEntry<unknown>[]) {
+        if (have.some((e) => e.name === entry.name)) continue;
+        have.push(withAbsolutePaths(entry, base));
+      }
+    }
+  }
+  const source = files.join(delimiter);
+  if (!merged.current) throw new Error(`kubeconfig ${source} has no current-context`);
+  const context = merged.contexts.find((c) => c.name === merged.current)?.context;
+  if (!context) throw new Error(`kubeconfig ${source}: context "${merged.current}" is not defined`);
+  const cluster = merged.clusters.find((c) => c.name === context.cluster)?.cluster;
+  if (!cluster?.server) throw new Error(`kubeconfig ${source}: cluster "${context.cluster}" has no server`);
+  const user = merged.users.find((u) => u.name === context.user)?.user ?? {};
+  const server = new URL(cluster.server);
+  if (user.exec || user['auth-provider'] || cluster['proxy-url']) return viaClientNode(server, files);
+  return native(server, source, {
+    ca: bytes(cluster['certificate-authority-data'], cluster['certificate-authority']),
+    cert: bytes(user['client-certificate-data'], user['client-certificate']),
+    key: bytes(user['client-key-data'], user['client-key']),
+    rejectUnauthorized: !cluster['insecure-skip-tls-verify'],
+    servername: cluster['tls-server-name'],
+    token: user.token,
+    tokenFile: user.tokenFile,
+    basic: user.username ? `${user.username}:${user.password ?? ''}` : undefined,
+  });
+}
+
+interface Material {
+  ca?: Buffer | undefined;
+  cert?: Buffer | undefined;
+  key?: Buffer | undefined;
+  rejectUnauthorized?: boolean;
+  servername?: string | undefined;
+  token?: string | undefined;
+  tokenFile?: string | undefined;
+  basic?: string | undefined;
+}
+
+function native(server: URL, source: string, m: Material): KubeAuth {
+  const tls = server.protocol === 'https:';
+  const agent = tls
+    ? new https.Agent({
+        keepAlive: true,
+        ...(m.ca ? { ca: m.ca } : {}),
+        ...(m.cert ? { cert: m.cert } : {}),
+        ...(m.key ? { key: m.key } : {}),
+        ...(m.servername ? { servername: m.servername } : {}),
+        rejectUnauthorized: m.rejectUnauthorized ?? true,
+      })
+    : new http.Agent({ keepAlive: true });
+  const token = m.tokenFile ? cachedFile(m.tokenFile) : () => m.token;
+  return {
+    server,
+    source,
+    apply(options) {
+      options.agent = agent;
+      const bearer = token()?.trim();
+      const authorization = bearer
+        ? `Bearer ${bearer}`
+        : m.basic
+          ? `Basic ${Buffer.from(m.basic).toString('base64')}`
+          : undefined;
+      if (authorization) options.headers = { ...options.headers, Authorization: authorization };
+      return Promise.resolve();
+    },
+  };
+}
+
+/** Everything client-node supports, at the price of loading it; only for kubeconfigs that need it. */
+function viaClientNode(server: URL, files: string[]): KubeAuth {
+  let config: Promise<{ applyToHTTPSOptions(o: https.RequestOptions): Promise<void> }> | undefined;
+  const load = async () => {
+    const { KubeConfig } = await import('@kubernetes/client-node');
+    const kc = new KubeConfig();
+    // client-node merges a KUBECONFIG list itself when it reads it from the environment.
+    if (files.length === 1) kc.loadFromFile(files[0]!);
+    else kc.loadFromDefault({}, false);
+    return kc;
+  };
+  return {
+    server,
+    source: `${files.join(delimiter)} (through @kubernetes/client-node: exec, auth-provider or proxy-url)`,
+    async apply(options) {
+      config ??= load();
+      await (await config).applyToHTTPSOptions(options);
+    },
+  };
+}
+
+function cachedFile(file: string): () => string {
+  let value = '';
+  let readAt = -Infinity;
+  let mtime = 0;
+  return () => {
+    const now = Date.now();
+    if (now - readAt < TOKEN_FILE_TTL_MS) return value;
+    const changed = statSync(file).mtimeMs;
+    if (changed !== mtime || !value) value = readFileSync(file, 'utf8');
+    mtime = changed;
+    readAt = now;
+    return value;
+  };
+}
+
+function bytes(data: string | undefined, file: string | undefined): Buffer | undefined {
+  if (data) return Buffer.from(data, 'base64');
+  if (file) return readFileSync(file);
+  return undefined;
+}
+
+const PATH_FIELDS = ['certificate-authority', 'client-certificate', 'client-key', 'tokenFile'] as const;
+
+/** Relative file names in a kubeconfig are relative to the file, as kubectl reads them. */
+function withAbsolutePaths<T>(entry: NamedEntry<T>, base: string): NamedEntry<T> {
+  const fix = (o: T | undefined): T | undefined => {
+    if (!o || typeof o !== 'object') return o;
+    const copy = { ...o } as Record<string, unknown>;
+    for (const f of PATH_FIELDS) {
+      const v = copy[f];
+      if (typeof v === 'string' && v && !isAbsolute(v)) copy[f] = join(base, v);
+    }
+    return copy as T;
+  };
+  return {
+    name: entry.name,
+    ...(entry.cluster ? { cluster: fix(entry.cluster) } : {}),
+    ...(entry.user ? { user: fix(entry.user) } : {}),
+    ...(entry.context ? { context: entry.context } : {}),
+  } as NamedEntry<T>;
+}
