@@ -86,27 +86,31 @@ export function inClusterAuth(env: NodeJS.ProcessEnv, dir = SERVICE_ACCOUNT_DIR)
   });
 }
 
+interface Merged {
+  current?: string;
+  clusters: NamedEntry<Cluster>[];
+  users: NamedEntry<User>[];
+  contexts: NamedEntry<Context>[];
+}
+
 /** Files merged as kubectl does: the first file that sets a name or the current context wins. */
-function fromFiles(files: string[]): KubeAuth {
-  const merged: Required<Pick<KubeconfigFile, 'clusters' | 'users' | 'contexts'>> & { current?: string } = {
-    clusters: [],
-    users: [],
-    contexts: [],
-  };
-  for (const file of files) {
-    if (!existsSync(file)) continue;
+function merge(files: string[]): Merged {
+  const merged: Merged = { clusters: [], users: [], contexts: [] };
+  for (const file of files.filter((f) => existsSync(f))) {
     const doc = (parse(readFileSync(file, 'utf8')) ?? {}) as KubeconfigFile;
     merged.current ??= doc['current-context'] || undefined;
-    const base = dirname(file);
     for (const key of ['clusters', 'users', 'contexts'] as const) {
       const have = merged[key] as NamedEntry<unknown>[];
-      for (const entry of (doc[key] ?? []) as NamedEntry<unknown>[]) {
-        if (have.some((e) => e.name === entry.name)) continue;
-        have.push(withAbsolutePaths(entry, base));
-      }
+      const fresh = ((doc[key] ?? []) as NamedEntry<unknown>[]).filter((e) => !have.some((h) => h.name === e.name));
+      have.push(...fresh.map((e) => withAbsolutePaths(e, dirname(file))));
     }
   }
+  return merged;
+}
+
+function fromFiles(files: string[]): KubeAuth {
   const source = files.join(delimiter);
+  const merged = merge(files);
   if (!merged.current) throw new Error(`kubeconfig ${source} has no current-context`);
   const context = merged.contexts.find((c) => c.name === merged.current)?.context;
   if (!context) throw new Error(`kubeconfig ${source}: context "${merged.current}" is not defined`);
@@ -115,7 +119,11 @@ function fromFiles(files: string[]): KubeAuth {
   const user = merged.users.find((u) => u.name === context.user)?.user ?? {};
   const server = new URL(cluster.server);
   if (user.exec || user['auth-provider'] || cluster['proxy-url']) return viaClientNode(server, files);
-  return native(server, source, {
+  return native(server, source, material(cluster, user));
+}
+
+function material(cluster: Cluster, user: User): Material {
+  return {
     ca: bytes(cluster['certificate-authority-data'], cluster['certificate-authority']),
     cert: bytes(user['client-certificate-data'], user['client-certificate']),
     key: bytes(user['client-key-data'], user['client-key']),
@@ -124,7 +132,7 @@ function fromFiles(files: string[]): KubeAuth {
     token: user.token,
     tokenFile: user.tokenFile,
     basic: user.username ? `${user.username}:${user.password ?? ''}` : undefined,
-  });
+  };
 }
 
 interface Material {
@@ -170,8 +178,9 @@ function native(server: URL, source: string, m: Material): KubeAuth {
 
 /** Everything client-node supports, at the price of loading it; only for kubeconfigs that need it. */
 function viaClientNode(server: URL, files: string[]): KubeAuth {
-  let config: Promise<{ applyToHTTPSOptions(o: https.RequestOptions): Promise<void> }> | undefined;
-  const load = async () => {
+  type Loaded = { applyToHTTPSOptions(o: https.RequestOptions): Promise<void> };
+  let config: Promise<Loaded> | undefined;
+  const load = async (): Promise<Loaded> => {
     const { KubeConfig } = await import('@kubernetes/client-node');
     const kc = new KubeConfig();
     // client-node merges a KUBECONFIG list itself when it reads it from the environment.
@@ -228,5 +237,5 @@ function withAbsolutePaths<T>(entry: NamedEntry<T>, base: string): NamedEntry<T>
     ...(entry.cluster ? { cluster: fix(entry.cluster) } : {}),
     ...(entry.user ? { user: fix(entry.user) } : {}),
     ...(entry.context ? { context: entry.context } : {}),
-  } as NamedEntry<T>;
+  };
 }
