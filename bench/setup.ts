@@ -11,7 +11,7 @@ import { installCrds } from '../src/local/crds.ts';
 import { buildTestImage, ensureDocker, TEST_IMAGE, type DockerEnv } from '../src/local/docker.ts';
 import { exec } from '../src/local/exec.ts';
 import { kubectl } from '../src/local/kubectl.ts';
-import { startOperatorProcess } from '../src/local/operator-process.ts';
+import { buildOperator, startOperatorProcess } from '../src/local/operator-process.ts';
 import { stateDir } from '../src/local/paths.ts';
 import { freePort, waitFor, type ProcessHandle } from '../src/local/processes.ts';
 import { startCallCounter, type CallCounter } from './call-counter.ts';
@@ -39,6 +39,8 @@ export interface OperatorRun {
 }
 
 export async function setUp(): Promise<Bench> {
+  // The operator as `npm start` runs it: compiled once into dist/.
+  await buildOperator();
   const dockerEnv = await ensureDocker();
   await buildTestImage(dockerEnv);
   const docker = dockerFromHost(dockerEnv.host);
@@ -70,6 +72,7 @@ export async function startOperator(b: Bench, workers: number): Promise<Operator
   const nodeOptions = process.env['NCO_BENCH_NODE_OPTIONS'];
   const handle = startOperatorProcess({
     name: 'bench-operator',
+    from: 'dist',
     kubeconfig: b.cp.kubeconfigPath,
     dockerHost: b.counter.host,
     env: {

@@ -272,8 +272,9 @@ export class DockerBackend implements ContainerBackend {
   }
 
   private translate(err: unknown): Error {
-    if (isConnectionFailure(err) || isShuttingDown(err))
-      return new EngineUnavailableError(this.endpoint, messageOf(err));
+    if (isShuttingDown(err))
+      return new EngineUnavailableError(this.endpoint, `it is shutting down (${messageOf(err)})`);
+    if (isConnectionFailure(err)) return new EngineUnavailableError(this.endpoint, inPlainWords(err));
     return translate(err);
   }
 
@@ -452,6 +453,23 @@ function isConnectionFailure(err: unknown): boolean {
   const code = (err as { code?: string } | undefined)?.code;
   if (code !== undefined && CONNECTION_CODES.has(code)) return true;
   return /socket hang up|connect ENOENT|connect ECONNREFUSED/.test(messageOf(err));
+}
+
+// What a user can act on, with the system's words kept in parentheses for a search.
+const PLAIN_WORDS: [RegExp, string][] = [
+  [/ENOENT/, 'its socket does not exist, so the daemon is not running'],
+  [/ECONNREFUSED/, 'it refuses connections, so the daemon is not running'],
+  [/ECONNRESET|EPIPE|socket hang up/, 'the connection was cut, the daemon stopped or restarted'],
+  [/ETIMEDOUT|timed out|timeout/i, 'it did not answer in time'],
+  [/EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|ENOTFOUND/, 'its host cannot be reached'],
+  [/EACCES/, 'the operator may not open its socket (permissions)'],
+];
+
+export function inPlainWords(err: unknown): string {
+  const raw = messageOf(err);
+  const code = (err as { code?: string } | undefined)?.code ?? '';
+  const plain = PLAIN_WORDS.find(([pattern]) => pattern.test(code) || pattern.test(raw))?.[1];
+  return plain ? `${plain} (${raw})` : raw;
 }
 
 // What Docker 20.10 answers to changes while it shuts down (its network store is closed).

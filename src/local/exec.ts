@@ -37,8 +37,10 @@ export function exec(command: string, args: string[], opts: ExecOptions = {}): P
   });
 }
 
-/** Error for a failed command, with its stderr (or stdout when stderr is empty). */
+/** Error for a failed command, with its stderr and the end of its stdout. */
 export function execError(what: string, res: ExecResult): Error {
-  const detail = res.stderr.trim() === '' ? res.stdout.trim() : res.stderr.trim();
+  // Both streams: tools such as docker build print the failing step's output on stdout and only
+  // a summary on stderr.
+  const detail = [res.stderr.trim(), res.stdout.trim().slice(-4000)].filter(Boolean).join('\n--- stdout ---\n');
   return new Error(`${what} failed (exit ${res.code}): ${detail}`);
 }

@@ -84,14 +84,23 @@ describe('drift repair and orphan collection', () => {
   it('rebuilds a container that was replaced by hand with another configuration', async () => {
     const before = await snapshot();
     const labels = (await docker().getContainer(before.id).inspect()).Config.Labels;
-    await docker().getContainer(before.id).remove({ force: true });
-    const impostor = await docker().createContainer({
-      name: `nc_${ns}_hello`,
-      Image: 'nco-test/busybox:1',
-      Cmd: ['sleep', '3600'],
-      Labels: { ...labels, [LABELS.configHash]: 'edited-by-hand' },
-      HostConfig: { NetworkMode: 'none' },
-    });
+    // The operator is frozen while the container is swapped: it repairs a removal within tens of
+    // milliseconds, faster than the test's next call, and would take the name first.
+    process.kill(op.handle.pid, 'SIGSTOP');
+    let impostor: Awaited<ReturnType<ReturnType<typeof docker>['createContainer']>>;
+    try {
+      await docker().getContainer(before.id).remove({ force: true });
+      impostor = await docker().createContainer({
+        name: `nc_${ns}_hello`,
+        // The image of the spec (manifests/examples/hello.yaml), so that only the configuration differs.
+        Image: 'busybox:1.37',
+        Cmd: ['sleep', '3600'],
+        Labels: { ...labels, [LABELS.configHash]: 'edited-by-hand' },
+        HostConfig: { NetworkMode: 'none' },
+      });
+    } finally {
+      process.kill(op.handle.pid, 'SIGCONT');
+    }
     const id = await runningAgain('the container rebuilt to its spec', { id: impostor.id, startedAt: '' });
     const inspected = await docker().getContainer(id).inspect();
     expect(inspected.Config.Entrypoint).toEqual(['/bin/sh', '-c']);
@@ -99,23 +108,30 @@ describe('drift repair and orphan collection', () => {
   });
 
   it('records an Event with the cause of every repair', async () => {
-    const events = await kubectl([
-      'get',
-      'events',
-      '-n',
-      ns,
-      '--field-selector',
-      'involvedObject.name=hello',
-      '-o',
-      'json',
-    ]);
-    const messages = (JSON.parse(events.stdout) as { items: { reason: string; message: string }[] }).items.map(
-      (e) => `${e.reason}: ${e.message}`,
-    );
-    expect(messages.some((m) => /^Start: Start [0-9a-f]{12} \(container is exited\)$/.test(m))).toBe(true);
-    // The plan names the container it creates (a rebuild creates nc_<ns>_<name>_next first).
-    expect(messages).toContain(`Created: Create nc_${ns}_hello (container does not exist)`);
-    expect(messages.some((m) => m.startsWith('Remove: ') && m.includes('configuration changed'))).toBe(true);
+    const messages = async (): Promise<string[]> => {
+      const args = ['get', 'events', '-n', ns, '--field-selector', 'involvedObject.name=hello', '-o', 'json'];
+      const events = JSON.parse((await kubectl(args)).stdout) as { items: { reason: string; message: string }[] };
+      return events.items.map((e) => `${e.reason}: ${e.message}`);
+    };
+    const expected: [string, (m: string) => boolean][] = [
+      ['Start after docker stop', (m) => /^Start: Start [0-9a-f]{12} \(container is exited\)$/.test(m)],
+      // The plan names the container it creates (a rebuild creates nc_<ns>_<name>_next first).
+      ['Create after docker rm -f', (m) => m === `Created: Create nc_${ns}_hello (container does not exist)`],
+      ['Remove of the impostor', (m) => m.startsWith('Remove: ') && m.includes('configuration changed')],
+    ];
+    // Events are sent in the background, never awaited by a repair: wait for them.
+    let seen: string[] = [];
+    await eventually(
+      'an Event for each repair',
+      async () => {
+        seen = await messages();
+        return expected.every(([, match]) => seen.some(match));
+      },
+      op.handle,
+    ).catch((err: unknown) => {
+      const missing = expected.filter(([, match]) => !seen.some(match)).map(([what]) => what);
+      throw new Error(`${String(err)}; missing: ${missing.join(', ')}; seen: ${seen.join(' | ')}`);
+    });
   });
 
   it('removes a labelled container whose resource does not exist', async () => {

@@ -115,6 +115,8 @@ describe('the operator while its Docker engine is away', () => {
     const status = (await get('never')).status!;
     const message = status.conditions!.find((c) => c.type === 'Ready')!.message;
     expect(message).toContain(`Docker on host local (${dockerEnv.host}) is not answering`);
+    // In words a user understands, whichever way the stopped daemon was noticed.
+    expect(message).toMatch(/the daemon is not running|the daemon stopped or restarted|it is shutting down|going away/);
     expect(message).toContain('The operator acts as soon as it answers again');
     expect(status.state).toBe('Unknown');
     // What it remembers did not change because Docker could not be seen.

@@ -154,8 +154,15 @@ describe('the operator under faults', () => {
       );
       const [after] = await docker().listContainers({ filters: { label: [`${LABELS.ownerName}=stale`] } });
       expect(after!.Id).not.toBe(before!.Id);
-      const events = await kubectl(['get', 'events', '-n', NS, '--field-selector', 'involvedObject.name=stale']);
-      expect(events.stdout).toContain('stale runtime task');
+      // Events are sent in the background: wait for it.
+      await eventually(
+        'an Event naming the stale runtime task',
+        async () =>
+          (await kubectl(['get', 'events', '-n', NS, '--field-selector', 'involvedObject.name=stale'])).stdout.includes(
+            'stale runtime task',
+          ),
+        operator.handle,
+      );
     } finally {
       rmSync(bundle, { recursive: true, force: true });
     }

@@ -67,7 +67,7 @@ describe('a NativeContainer through its whole life', () => {
     expect(others).toEqual([]);
     expect(info!.State).toBe('exited');
     const printed = await kubectl(['get', '-n', ns, 'nc', 'hello']);
-    expect(printed.stdout).toMatch(/hello\s+Exited\s+True\s+nco-test\/busybox:1/);
+    expect(printed.stdout).toMatch(/hello\s+Exited\s+True\s+busybox:1\.37/);
   });
 
   it('removes the container before the resource goes away on kubectl delete', async () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubectl as runKubectl } from '../../src/local/kubectl.ts';
 import { freePort, type ProcessHandle } from '../../src/local/processes.ts';
 import { chartIdentity, type Identity, runHelloThroughItsLife } from './packaging.ts';
-import { createNamespace, kubectl, startOperator } from './support.ts';
+import { createNamespace, eventually, kubectl, startOperator } from './support.ts';
 import { cleanupSteps } from './cleanup.ts';
 
 const NC = 'nativecontainers.nativecontainer.io';
@@ -75,8 +75,11 @@ describe('the chart RBAC for all namespaces', () => {
     });
     await runHelloThroughItsLife(work, operator);
     // The recorder only logs a refused Event; find the Event to know it was allowed.
-    const events = await kubectl(['get', 'events', '-n', work, '--field-selector=involvedObject.name=hello']);
-    expect(events.stdout).toContain('Created');
+    await eventually('the Created Event', async () =>
+      (await kubectl(['get', 'events', '-n', work, '--field-selector=involvedObject.name=hello'])).stdout.includes(
+        'Created',
+      ),
+    );
   });
 
   it.each([
