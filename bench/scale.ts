@@ -43,8 +43,9 @@ export async function scale(b: Bench, workers: number, idleMs: number): Promise<
 
   // Restart over 500 running containers: every one observed again, none recreated.
   const before = await containerIds(b);
-  op = await startOperator(b, workers);
+  // From the moment the old process is told to stop: start-up and taking the Lease count too.
   const t0 = performance.now();
+  op = await startOperator(b, workers);
   await waitFor('every resource reconciled by the new operator', () => reconciledAll(op.metricsUrl), {
     timeoutMs: 300_000,
     intervalMs: 100,
