@@ -63,30 +63,14 @@ export async function ensureDocker(opts: EnsureDockerOptions = {}): Promise<Dock
     rmSync(pidFile, { force: true });
     await stopOrphanedContainerd(dir);
   } else if (await ping(socketPath)) {
-    return {
-      host,
-      socketPath,
-      started: false,
-      stop: async () => {},
-      start: notOurs,
-      restart: notOurs,
-      crashAndRestart: notOurs,
-    };
+    return notStartedHere(host, socketPath);
   } else {
     // Another test process is still starting it; wait instead of racing a second daemon.
     await waitFor(`dockerd pid ${livePid} (started elsewhere)`, () => ping(socketPath), {
       timeoutMs: READY_TIMEOUT_MS,
       logFile,
     });
-    return {
-      host,
-      socketPath,
-      started: false,
-      stop: async () => {},
-      start: notOurs,
-      restart: notOurs,
-      crashAndRestart: notOurs,
-    };
+    return notStartedHere(host, socketPath);
   }
 
   const env: DockerEnv = {
@@ -243,3 +227,16 @@ function cmdline(pid: number): string {
 
 export { dockerCli } from './docker-cli.ts';
 export { buildTestImage, TEST_IMAGE } from './test-image.ts';
+
+/** A daemon another process started: used as it is, never stopped or restarted from here. */
+function notStartedHere(host: string, socketPath: string): DockerEnv {
+  return {
+    host,
+    socketPath,
+    started: false,
+    stop: async () => {},
+    start: notOurs,
+    restart: notOurs,
+    crashAndRestart: notOurs,
+  };
+}
