@@ -109,6 +109,17 @@ export function cpuSeconds(b: Bench, pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / b.clockTicks;
 }
 
+/** CPU seconds the whole machine has been busy (all cores; idle and iowait left out). */
+export function machineBusySeconds(b: Bench): number {
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]!
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / b.clockTicks;
+}
+
 /** Resident memory of the process, in MB. */
 export function rssMb(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8')

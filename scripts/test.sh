@@ -4,6 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/prepare.sh
+# Whatever happens (a failure, Ctrl-C, a killed test worker), nothing started by the tests is
+# left running and no mount stays behind: the harness writes down what it starts.
+trap 'node_modules/.bin/node src/local/stop-leftovers.ts || true' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+node_modules/.bin/node src/local/stop-leftovers.ts
 rm -f coverage/vitest-report.json
 status=0
 npm test --silent || status=$?

@@ -365,6 +365,8 @@ export class Reflector {
       this.stoppedByEngine.add(e.id);
       return;
     }
+    // The executor is stopping or removing it: this death is ours, not a sign of the engine.
+    if (this.held.has(e.id)) return this.schedule(e.id, false);
     void this.engineAnswers().then((alive) => {
       if (alive) return this.schedule(e.id, false);
       this.stoppedByEngine.add(e.id);

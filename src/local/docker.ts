@@ -117,6 +117,7 @@ async function startDockerd(dir: string, socketPath: string, logFile: string, pi
   writeFileSync(configFile, '{}\n');
   const handle = startProcess({
     name: 'dockerd',
+    mountsUnder: dir,
     command: dockerdPath(),
     args: [
       `--host=unix://${socketPath}`,

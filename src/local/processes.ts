@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { forget, record } from './pid-registry.ts';
 
 export interface ProcessHandle {
   readonly pid: number;
@@ -23,6 +24,8 @@ export interface StartOptions {
   cwd?: string;
   /** How long stop() waits after SIGTERM before SIGKILL. */
   stopGraceMs?: number;
+  /** Mounts the process leaves under this directory are removed should its starter die first. */
+  mountsUnder?: string;
 }
 
 const STOP_GRACE_MS = 10_000;
@@ -63,6 +66,8 @@ export function startProcess(opts: StartOptions): ProcessHandle {
     throw new Error(`failed to start ${opts.name}: cannot execute ${opts.command}`);
   }
   const pid = child.pid;
+  record(pid, opts.name, opts.mountsUnder);
+  void exited.then(() => forget(pid));
   let stopping: Promise<void> | undefined;
   const handle: ProcessHandle = {
     pid,

@@ -239,21 +239,29 @@ export class NativeContainerReconciler {
     if (ops.length === 0) return { done: true };
     ctx.log.info({ plan: ops.map(formatOperation) }, 'removing what the deleted resource owned');
     try {
-      if (ops.some((o) => o.type === 'Stop')) {
-        const progress: Progress = {
-          reason: 'Deleting',
-          message: 'Removing the container before the resource goes.',
-          state: 'Deleting',
-        };
-        await this.write(nc, sink, { container: s.container, engineSeen: true, progress });
-      }
-      await execute(ops, {
-        backend,
-        reflector,
-        desired,
-        hooks: this.hooks(nc, ctx.log, () => undefined),
-        signal: ctx.signal,
-      });
+      // Status says Deleting while the stop runs, not before it: a graceful stop may take its
+      // whole timeout, and the write need not delay it.
+      const progress: Progress = {
+        reason: 'Deleting',
+        message: 'Removing the container before the resource goes.',
+        state: 'Deleting',
+      };
+      const writing = ops.some((o) => o.type === 'Stop')
+        ? this.write(nc, sink, { container: s.container, engineSeen: true, progress })
+        : undefined;
+      const [written, executed] = await Promise.allSettled([
+        writing,
+        execute(ops, {
+          backend,
+          reflector,
+          desired,
+          hooks: this.hooks(nc, ctx.log, () => undefined),
+          signal: ctx.signal,
+        }),
+      ]);
+      if (executed.status === 'rejected') throw executed.reason;
+      // The container is gone and the resource goes next: a lost "Deleting" is not worth a retry.
+      if (written.status === 'rejected') ctx.log.warn({ err: String(written.reason) }, 'could not write Deleting');
       return { done: true };
     } catch (err) {
       const problem = classify(err, { rebuilding: false, hasSecretRef: false, deleting: true, host: s.host.name });

@@ -1,0 +1,67 @@
+// Every long-running process the harness starts is written down under <state dir>/run/pids, and
+// crossed out when it exits. A test worker killed by its runner (Ctrl-C on the test command, a
+// timeout) cannot stop its children itself: they have process groups of their own, so the
+// terminal's signal does not reach them either. `stopLeftovers` ends what is still written
+// down, and only that: a PID counts as ours only while its start time is the one recorded, so a
+// number the kernel gave to another process since is left alone.
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stateDir } from './paths.ts';
+
+export interface Entry {
+  pid: number;
+  startTime: string;
+  name: string;
+  /** The process that started it: while that one lives, the entry is its business. */
+  owner: { pid: number; startTime: string };
+  /** A directory whose mounts go with the process (a Docker daemon's). */
+  mountsUnder?: string;
+}
+
+function registryDir(): string {
+  return join(stateDir(), 'run', 'pids');
+}
+
+/** The kernel's start time of a process (field 22 of /proc/PID/stat), or undefined when gone. */
+export function startTimeOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+export function record(pid: number, name: string, mountsUnder?: string): void {
+  const startTime = startTimeOf(pid);
+  if (startTime === undefined) return;
+  const owner = { pid: process.pid, startTime: startTimeOf(process.pid) ?? '' };
+  const entry: Entry = { pid, startTime, name, owner, ...(mountsUnder ? { mountsUnder } : {}) };
+  mkdirSync(registryDir(), { recursive: true });
+  writeFileSync(join(registryDir(), String(pid)), JSON.stringify(entry));
+}
+
+export function forget(pid: number): void {
+  rmSync(join(registryDir(), String(pid)), { force: true });
+}
+
+/** Processes written down, still running as the same process, whose starter is gone. */
+export function leftovers(): Entry[] {
+  let files: string[];
+  try {
+    files = readdirSync(registryDir());
+  } catch {
+    return [];
+  }
+  const alive: Entry[] = [];
+  for (const file of files) {
+    try {
+      const entry = JSON.parse(readFileSync(join(registryDir(), file), 'utf8')) as Entry;
+      if (startTimeOf(entry.pid) !== entry.startTime) forget(entry.pid);
+      else if (startTimeOf(entry.owner.pid) !== entry.owner.startTime) alive.push(entry);
+    } catch {
+      rmSync(join(registryDir(), file), { force: true });
+    }
+  }
+  return alive;
+}
