@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 bash scripts/prepare.sh
 # Whatever happens (a failure, Ctrl-C, a killed test worker), nothing started by the tests is
 # left running and no mount stays behind: the harness writes down what it starts.
-trap 'node_modules/.bin/node src/local/stop-leftovers.ts || true' EXIT
+group=$(ps -o pgid= $$ | tr -d ' ')
+trap 'node_modules/.bin/node src/local/stop-leftovers.ts --group="$group" || true' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 node_modules/.bin/node src/local/stop-leftovers.ts

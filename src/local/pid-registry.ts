@@ -13,7 +13,7 @@ export interface Entry {
   startTime: string;
   name: string;
   /** The process that started it: while that one lives, the entry is its business. */
-  owner: { pid: number; startTime: string };
+  owner: { pid: number; startTime: string; group: string };
   /** A directory whose mounts go with the process (a Docker daemon's). */
   mountsUnder?: string;
 }
@@ -22,20 +22,30 @@ function registryDir(): string {
   return join(stateDir(), 'run', 'pids');
 }
 
-/** The kernel's start time of a process (field 22 of /proc/PID/stat), or undefined when gone. */
-export function startTimeOf(pid: number): string | undefined {
+/** Fields of /proc/PID/stat after the command name (index 0 is field 3), or undefined when gone. */
+function statOf(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
 }
 
+/** The kernel's start time of a process (field 22), or undefined when gone. */
+export function startTimeOf(pid: number): string | undefined {
+  return statOf(pid)?.[19];
+}
+
+/** The process group of a process (field 5). */
+export function groupOf(pid: number): string | undefined {
+  return statOf(pid)?.[2];
+}
+
 export function record(pid: number, name: string, mountsUnder?: string): void {
   const startTime = startTimeOf(pid);
   if (startTime === undefined) return;
-  const owner = { pid: process.pid, startTime: startTimeOf(process.pid) ?? '' };
+  const owner = { pid: process.pid, startTime: startTimeOf(process.pid) ?? '', group: groupOf(process.pid) ?? '' };
   const entry: Entry = { pid, startTime, name, owner, ...(mountsUnder ? { mountsUnder } : {}) };
   mkdirSync(registryDir(), { recursive: true });
   writeFileSync(join(registryDir(), String(pid)), JSON.stringify(entry));
@@ -45,8 +55,16 @@ export function forget(pid: number): void {
   rmSync(join(registryDir(), String(pid)), { force: true });
 }
 
-/** Processes written down, still running as the same process, whose starter is gone. */
-export function leftovers(): Entry[] {
+/** True while the starter of the entry runs. */
+export function ownerAlive(e: Entry): boolean {
+  return startTimeOf(e.owner.pid) === e.owner.startTime;
+}
+
+/**
+ * Processes written down and still running as the same process, whose starter is gone or, when
+ * `group` is given, belongs to that process group (a run that is ending: its starters are dying).
+ */
+export function leftovers(group?: string): Entry[] {
   let files: string[];
   try {
     files = readdirSync(registryDir());
@@ -58,7 +76,7 @@ export function leftovers(): Entry[] {
     try {
       const entry = JSON.parse(readFileSync(join(registryDir(), file), 'utf8')) as Entry;
       if (startTimeOf(entry.pid) !== entry.startTime) forget(entry.pid);
-      else if (startTimeOf(entry.owner.pid) !== entry.owner.startTime) alive.push(entry);
+      else if (!ownerAlive(entry) || (group !== undefined && entry.owner.group === group)) alive.push(entry);
     } catch {
       rmSync(join(registryDir(), file), { force: true });
     }

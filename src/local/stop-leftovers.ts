@@ -1,13 +1,22 @@
 // Ends what an interrupted run left: processes the harness started whose starter is gone (see
 // pid-registry.ts), then the mounts their Docker daemons leave. Run by scripts/test.sh on every
-// exit, Ctrl-C included:  node src/local/stop-leftovers.ts
+// exit, Ctrl-C included, with its own process group: the test workers of an interrupted run may
+// still be dying when it ends, so what they started counts as left over too, after a grace
+// period in which they may stop it themselves:
+//   node src/local/stop-leftovers.ts [--group=PGID]
 import { runAll } from './cleanup.ts';
 import { unmountUnder } from './mounts.ts';
-import { forget, leftovers } from './pid-registry.ts';
+import { forget, leftovers, ownerAlive } from './pid-registry.ts';
 import { terminatePid } from './processes.ts';
 
-export async function stopLeftovers(): Promise<string[]> {
-  const found = leftovers();
+const OWNER_GRACE_MS = 15_000;
+
+export async function stopLeftovers(group?: string): Promise<string[]> {
+  const deadline = Date.now() + OWNER_GRACE_MS;
+  while (leftovers(group).some(ownerAlive) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const found = leftovers(group);
   // Dependents first (an operator before its API server and Docker), then the rest together.
   const daemons = found.filter((e) => e.mountsUnder);
   const others = found.filter((e) => !e.mountsUnder);
@@ -21,7 +30,8 @@ export async function stopLeftovers(): Promise<string[]> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  stopLeftovers().then(
+  const group = process.argv.find((a) => a.startsWith('--group='))?.slice('--group='.length);
+  stopLeftovers(group).then(
     (stopped) => {
       if (stopped.length > 0) process.stderr.write(`stopped what an interrupted run left: ${stopped.join(', ')}\n`);
     },

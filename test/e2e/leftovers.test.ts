@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { leftovers } from '../../src/local/pid-registry.ts';
+import { groupOf, leftovers } from '../../src/local/pid-registry.ts';
 import { isAlive, waitFor } from '../../src/local/processes.ts';
 import { stopLeftovers } from '../../src/local/stop-leftovers.ts';
 
@@ -47,6 +47,9 @@ describe('what an interrupted run leaves', () => {
     expect(leftovers()).toEqual([]);
     expect(await stopLeftovers()).toEqual([]);
     expect(isAlive(a.child)).toBe(true);
+    // Unless the run of its starter is ending: scripts/test.sh names its process group.
+    expect(leftovers(groupOf(a.starter)).map((e) => e.pid)).toEqual([a.child]);
+    expect(leftovers('1')).toEqual([]);
 
     // SIGKILL, as a test runner kills its worker: no exit hook runs, the child survives it.
     process.kill(a.starter, 'SIGKILL');
