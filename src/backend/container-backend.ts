@@ -125,7 +125,7 @@ export interface RegistryAuth {
  * is the word before any colon ("health_status: healthy" is health_status, detail "healthy").
  */
 export interface EngineEvent {
-  type: 'container' | 'image';
+  type: 'container' | 'image' | 'volume';
   action: string;
   detail?: string;
   id: string;

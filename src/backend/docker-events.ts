@@ -13,7 +13,7 @@ interface RawEvent {
 }
 
 /**
- * Streams container and image events until the engine closes the stream (resolves), it fails
+ * Streams container, image and volume events until the engine closes the stream (resolves), it fails
  * (rejects), or the signal aborts (resolves). No label filter: it would drop image events, and
  * the reflector filters containers itself.
  */
@@ -23,7 +23,7 @@ export async function streamEngineEvents(
   signal: AbortSignal,
   connected: () => void,
 ): Promise<void> {
-  const filters = { type: ['container' as const, 'image' as const] };
+  const filters = { type: ['container' as const, 'image' as const, 'volume' as const] };
   const stream: NodeJS.ReadableStream & { destroy?: () => void } = await docker.getEvents({
     filters,
     abortSignal: signal,
@@ -51,14 +51,16 @@ export async function streamEngineEvents(
   });
 }
 
+const EVENT_TYPES = new Set(['container', 'image', 'volume']);
+
 export function parseEvent(line: string): EngineEvent | undefined {
   const raw = parseJson(line);
-  if (!raw || (raw.Type !== 'container' && raw.Type !== 'image') || !raw.Action || !raw.Actor?.ID) return undefined;
+  if (!raw || !EVENT_TYPES.has(raw.Type ?? '') || !raw.Action || !raw.Actor?.ID) return undefined;
   const { action, detail } = splitAction(raw.Action);
   // timeNano overflows a double's integer precision; milliseconds with a fraction do not.
   const timeMs = raw.timeNano !== undefined ? raw.timeNano / 1e6 : (raw.time ?? 0) * 1000;
   return {
-    type: raw.Type,
+    type: raw.Type as EngineEvent['type'],
     action,
     ...(detail !== undefined ? { detail } : {}),
     id: raw.Actor.ID,

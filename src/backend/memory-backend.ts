@@ -210,7 +210,10 @@ export class MemoryBackend implements ContainerBackend {
 
   async createVolume(name: string, labels: Record<string, string>): Promise<void> {
     this.enter('createVolume');
-    if (!this.volumes.has(name)) this.volumes.set(name, { name, labels: { ...labels } });
+    if (!this.volumes.has(name)) {
+      this.volumes.set(name, { name, labels: { ...labels } });
+      this.emit('volume', 'create', name, { driver: 'local' });
+    }
     return Promise.resolve();
   }
 
@@ -218,7 +221,7 @@ export class MemoryBackend implements ContainerBackend {
     this.enter('removeVolume');
     const inUse = [...this.mounts.values()].some((volumes) => volumes.includes(name));
     if (inUse) throw new ConflictError(`volume ${name} is in use`);
-    this.volumes.delete(name);
+    if (this.volumes.delete(name)) this.emit('volume', 'destroy', name, { driver: 'local' });
     return Promise.resolve();
   }
 

@@ -28,6 +28,7 @@ import {
   type ContainerSummary,
   type EngineEvent,
   type ObservedContainer,
+  type ObservedVolume,
 } from './container-backend.ts';
 import { ImageNames } from './image-names.ts';
 
@@ -108,6 +109,9 @@ export class Reflector {
   private readonly changeListeners: ChangeListener[] = [];
   private readonly availabilityListeners: AvailabilityListener[] = [];
   private readonly images = new ImageNames();
+  /** Managed volumes by name; undefined until the first list. */
+  private volumeCache: Map<string, ObservedVolume> | undefined;
+  private volumesTimer: NodeJS.Timeout | undefined;
   private readonly knownDigests = (imageId: string): readonly string[] | undefined => this.images.repoDigests(imageId);
   private imagesTimer: NodeJS.Timeout | undefined;
   private queued: ReceivedEvent[] | undefined;
@@ -186,6 +190,25 @@ export class Reflector {
     return this.images.has(reference) ? true : undefined;
   }
 
+  /**
+   * Managed volumes carrying all of these labels, from the cache; undefined before the first
+   * list (then ask the engine).
+   */
+  volumes(labels: Record<string, string>): ObservedVolume[] | undefined {
+    if (!this.volumeCache) return undefined;
+    const wanted = Object.entries(labels);
+    return [...this.volumeCache.values()].filter((v) => wanted.every(([k, val]) => v.labels[k] === val));
+  }
+
+  /** The executor created or removed a volume: the cache knows at once, not after its event. */
+  volumeCreated(volume: ObservedVolume): void {
+    this.volumeCache?.set(volume.name, volume);
+  }
+
+  volumeRemoved(name: string): void {
+    this.volumeCache?.delete(name);
+  }
+
   /** An executor is about to operate on the container: its events wait until release. */
   hold(id: string): void {
     this.held.set(id, (this.held.get(id) ?? 0) + 1);
@@ -239,6 +262,7 @@ export class Reflector {
         clearTimeout(refresh.retry);
       }
       clearTimeout(this.imagesTimer);
+      clearTimeout(this.volumesTimer);
     }
   }
 
@@ -326,6 +350,8 @@ export class Reflector {
       return;
     }
     if (e.type === 'image') return this.imagesChanged();
+    // Only a volume's coming and going changes the list; mount and unmount come with every start.
+    if (e.type === 'volume') return e.action === 'create' || e.action === 'destroy' ? this.volumesChanged() : undefined;
     if (this.selects(e.attributes)) this.onContainerEvent(e);
   }
 
@@ -464,7 +490,11 @@ export class Reflector {
   /** Lists and inspects every selected container and lists the images, replacing the cache. */
   private async relist(): Promise<void> {
     const started = this.o.now();
-    const [summaries] = await Promise.all([this.o.backend.list(this.o.selector), this.relistImages()]);
+    const [summaries] = await Promise.all([
+      this.o.backend.list(this.o.selector),
+      this.relistImages(),
+      this.relistVolumes(),
+    ]);
     const fresh = await mapLimited(summaries, this.o.concurrency, async (s) => ({
       id: s.id,
       container: await this.o.backend.inspect(s.id, this.knownDigests),
@@ -503,6 +533,16 @@ export class Reflector {
       if (!cached || cached.state !== s.state || cached.name !== s.name) this.schedule(s.id, false);
     }
     for (const id of [...this.entries.keys()]) if (!listed.has(id) && !this.held.has(id)) this.remove(id);
+  }
+
+  private volumesChanged(): void {
+    clearTimeout(this.volumesTimer);
+    this.volumesTimer = setTimeout(() => void this.relistVolumes().catch(() => undefined), 100);
+  }
+
+  private async relistVolumes(): Promise<void> {
+    const listed = await this.o.backend.listVolumes(this.o.selector);
+    this.volumeCache = new Map(listed.map((v) => [v.name, v]));
   }
 
   private imagesChanged(): void {

@@ -66,6 +66,35 @@ describe('the reflector of an engine', () => {
     expect(reflector.imagePresent('busybox:9')).toBeUndefined();
   });
 
+  it('knows the managed volumes from one list and their events, without a call per question', async () => {
+    const engine = new MemoryBackend({ images: [IMAGE] });
+    const labels = {
+      ...MANAGED_SELECTOR,
+      'nativecontainer.io/owner-namespace': 'ns',
+      'nativecontainer.io/owner-name': 'a',
+    };
+    await engine.createVolume('nc_ns_a_data', labels);
+    await engine.createVolume('someone-elses', { unrelated: 'yes' });
+    const { reflector } = await started(engine);
+    const ofA = { 'nativecontainer.io/owner-name': 'a' };
+    expect(reflector.volumes(ofA)?.map((v) => v.name)).toEqual(['nc_ns_a_data']);
+    expect(reflector.volumes({ unrelated: 'yes' })).toEqual([]);
+    const lists = count(engine, 'listVolumes');
+    expect(lists).toBe(1);
+    // Created or removed by hand: the events bring the list up to date.
+    await engine.createVolume('nc_ns_a_logs', labels);
+    await until('the new volume', () => reflector.volumes(ofA)?.length === 2);
+    await engine.removeVolume('nc_ns_a_data');
+    await until('the removed volume', () => reflector.volumes(ofA)?.length === 1);
+    // The executor's own changes are known at once.
+    reflector.volumeRemoved('nc_ns_a_logs');
+    expect(reflector.volumes(ofA)).toEqual([]);
+    reflector.volumeCreated({ name: 'nc_ns_a_cache', labels });
+    expect(reflector.volumes(ofA)?.map((v) => v.name)).toEqual(['nc_ns_a_cache']);
+    for (let i = 0; i < 5; i++) reflector.volumes(ofA);
+    expect(count(engine, 'listVolumes')).toBe(lists + 2);
+  });
+
   it('inspects a container the executor created and started once, after it lets go', async () => {
     const engine = new MemoryBackend({ images: [IMAGE] });
     const { reflector, changes } = await started(engine);

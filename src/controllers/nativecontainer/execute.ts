@@ -83,9 +83,11 @@ async function step(op: Operation, options: ExecuteOptions, state: RunState): Pr
     case 'Pull':
       return backend.pull(op.image, (p) => options.hooks.onPullProgress(op.image, p), options.auth);
     case 'CreateVolume':
-      return backend.createVolume(op.volume, op.labels);
+      await backend.createVolume(op.volume, op.labels);
+      return options.reflector.volumeCreated({ name: op.volume, labels: op.labels });
     case 'RemoveVolume':
-      return backend.removeVolume(op.volume);
+      await backend.removeVolume(op.volume);
+      return options.reflector.volumeRemoved(op.volume);
     case 'Create': {
       const id = await backend.create({ ...desired.config, name: op.name });
       state.createdId = id;

@@ -5,8 +5,14 @@
 import type { NativeContainer } from '../../api/native-container.ts';
 import { objectKey } from '../../api/object.ts';
 import { validateNativeContainer } from '../../api/validate.ts';
-import type { ObservedContainer, RegistryAuth } from '../../backend/container-backend.ts';
+import type {
+  ContainerBackend,
+  ObservedContainer,
+  ObservedVolume,
+  RegistryAuth,
+} from '../../backend/container-backend.ts';
 import type { EngineHost, HostPool } from '../../backend/hosts.ts';
+import type { Reflector } from '../../backend/reflector.ts';
 import { desiredContainer, type Desired } from './desired.ts';
 import { unreachable, type Problem } from './error-policy.ts';
 import type { Expectations } from './expectations.ts';
@@ -97,7 +103,7 @@ export async function gather(nc: NativeContainer, deps: GatherDeps): Promise<Gat
   const image = desired.config.image;
   const imagePresent = !creating || (reflector.imagePresent(image) ?? (await backend.imagePresent(image)));
   const volumes =
-    creating && desired.volumes.length > 0 ? await backend.listVolumes(volumeSelector(objectKey(nc))) : [];
+    creating && desired.volumes.length > 0 ? await volumesOf(reflector, backend, volumeSelector(objectKey(nc))) : [];
   return {
     kind: 'observed',
     seen: s,
@@ -120,4 +126,13 @@ export function memoryOf(nc: NativeContainer): Memory {
 function standIn(owned: ObservedContainer[], nc: NativeContainer): ObservedContainer | undefined {
   const name = containerName(nc.metadata.namespace ?? 'default', nc.metadata.name);
   return owned.find((c) => c.name === name) ?? owned[0];
+}
+
+/** The resource's volumes from the reflector's cache; from the engine only before its first list. */
+export async function volumesOf(
+  reflector: Reflector,
+  backend: ContainerBackend,
+  selector: Record<string, string>,
+): Promise<ObservedVolume[]> {
+  return reflector.volumes(selector) ?? (await backend.listVolumes(selector));
 }

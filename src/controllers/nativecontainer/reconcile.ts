@@ -24,7 +24,7 @@ import { desiredContainer, orphanDesired, type Desired } from './desired.ts';
 import { actionFor, classify, unreachable, type Problem } from './error-policy.ts';
 import { execute, type Executed, type ExecuteHooks } from './execute.ts';
 import type { Expectations } from './expectations.ts';
-import { gather, seen, type Gathered } from './gather.ts';
+import { gather, seen, volumesOf, type Gathered } from './gather.ts';
 import { volumeSelector } from './identity.ts';
 import { formatOperation, isRebuild, plan, type Memory, type Observed, type Operation } from './plan.ts';
 import { PullReporter } from './pull-reporter.ts';
@@ -233,7 +233,7 @@ export class NativeContainerReconciler {
       owned: [...s.owned, ...s.stale],
       stale: [],
       imagePresent: true,
-      volumes: await backend.listVolumes(volumeSelector(key)),
+      volumes: await volumesOf(reflector, backend, volumeSelector(key)),
     };
     const ops = plan({ desired, observed, deleting: true });
     if (ops.length === 0) return { done: true };
@@ -280,7 +280,7 @@ export class NativeContainerReconciler {
       const containers = host.reflector.byKey(key);
       if (containers.length === 0) continue;
       if (!host.reflector.isAvailable()) return requeueAfter(CATCH_UP_MS * 30);
-      const volumes: ObservedVolume[] = await host.backend.listVolumes(volumeSelector(key));
+      const volumes: ObservedVolume[] = await volumesOf(host.reflector, host.backend, volumeSelector(key));
       const observed: Observed = { owned: containers, stale: [], imagePresent: true, volumes };
       const ops = plan({ desired: orphanDesired(namespace, name), observed, deleting: true });
       ctx.log.info({ plan: ops.map(formatOperation), host: host.name }, 'removing containers whose resource is gone');
