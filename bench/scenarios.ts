@@ -13,6 +13,8 @@ import {
   deleteAll,
   NS,
   nativeContainers,
+  apiRequests,
+  difference,
   machineBusySeconds,
   rssMb,
   sleep,
@@ -77,6 +79,7 @@ export async function fifty(b: Bench): Promise<{ rows: Row[]; workers: number }>
   const others = { 'kube-apiserver': b.cp.apiserver.pid, etcd: b.cp.etcd.pid, operator: pid };
   const others0 = Object.fromEntries(Object.entries(others).map(([k, p]) => [k, cpuSeconds(b, p)]));
   const busy0 = machineBusySeconds(b);
+  const api0 = await apiRequests(b);
   const running = b.events.count('start', 50);
   const t0 = performance.now();
   await kubectl(b.cp, ['apply', '-f', '-'], { input: nativeContainers(50, 'fifty') });
@@ -92,6 +95,7 @@ export async function fifty(b: Bench): Promise<{ rows: Row[]; workers: number }>
     process: op.handle,
   });
   const cpu = cpuSeconds(b, pid) - cpu0;
+  const apiCalls = difference(await apiRequests(b), api0);
   // Every call until all 50 are Ready, follow-up inspects included, not only until they run.
   const calls = b.counter.total();
   const callsByKind = b.counter.counts();
@@ -132,6 +136,7 @@ export async function fifty(b: Bench): Promise<{ rows: Row[]; workers: number }>
         operator: cpu,
         unit: 's',
         goal: { max: 0.4 },
+        detail: apiCalls,
       },
       {
         key: 'rss50',
@@ -206,10 +211,16 @@ export async function remove(b: Bench, concurrency: number): Promise<Row[]> {
   }
   const gone = b.events.count('destroy', 50);
   b.counter.reset();
+  const api0 = await apiRequests(b);
   const t0 = performance.now();
   await kubectl(b.cp, ['delete', 'nc', '-n', NS, '-l', 'bench=fifty', '--wait=false']);
+  const kubectlMs = performance.now() - t0;
   const ours = (await gone) - t0;
-  const calls = b.counter.counts();
+  const calls: Record<string, number> = {
+    ...b.counter.counts(),
+    ...difference(await apiRequests(b), api0),
+    'kubectl delete ms': Math.round(kubectlMs),
+  };
   await deleteAll(b, 'fifty', 0);
   return [
     {

@@ -109,6 +109,27 @@ export function cpuSeconds(b: Bench, pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / b.clockTicks;
 }
 
+/** Requests the API server served for NativeContainers and Events, by verb and subresource. */
+export async function apiRequests(b: Bench): Promise<Record<string, number>> {
+  const text = (await kubectl(b.cp, ['get', '--raw', '/metrics'])).stdout;
+  const counts: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue;
+    const label = (name: string): string => new RegExp(`${name}="([^"]*)"`).exec(line)?.[1] ?? '';
+    const resource = label('resource');
+    if (resource !== 'nativecontainers' && resource !== 'events') continue;
+    const key = `${label('verb')} ${resource}${label('subresource') ? `/${label('subresource')}` : ''}`;
+    counts[key] = (counts[key] ?? 0) + Number(line.split(' ').pop());
+  }
+  return counts;
+}
+
+export function difference(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
+  const d: Record<string, number> = {};
+  for (const [k, v] of Object.entries(after)) if (v - (before[k] ?? 0) > 0) d[k] = v - (before[k] ?? 0);
+  return d;
+}
+
 /** CPU seconds the whole machine has been busy (all cores; idle and iowait left out). */
 export function machineBusySeconds(b: Bench): number {
   const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')

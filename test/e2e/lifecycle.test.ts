@@ -77,4 +77,36 @@ describe('a NativeContainer through its whole life', () => {
     expect(gone.code).not.toBe(0);
     expect(gone.stderr).toContain('NotFound');
   });
+
+  it('says Deleting while a deletion waits for a slow stop, then finishes it', async () => {
+    // The process ignores SIGTERM: Docker waits the whole grace period before SIGKILL.
+    const slow = {
+      apiVersion: 'nativecontainer.io/v1alpha1',
+      kind: 'NativeContainer',
+      metadata: { name: 'slow', namespace: ns },
+      spec: {
+        image: 'busybox:1.37',
+        command: ['/bin/sh', '-c', 'trap "" TERM; sleep 3600 & wait; sleep 3600'],
+        stopTimeoutSeconds: 4,
+      },
+    };
+    await kubectl(['apply', '-f', '-'], { input: JSON.stringify(slow) });
+    await kubectl(['wait', '-n', ns, '--for=condition=Ready', '--timeout=120s', 'nativecontainer/slow']);
+    await kubectl(['delete', '-n', ns, 'nc', 'slow', '--wait=false']);
+    await eventually(
+      'Deleting in status while the stop waits',
+      async () => {
+        const nc = await getJson<NativeContainer>(['get', '-n', ns, 'nc', 'slow']);
+        const ready = nc.status?.conditions?.find((c) => c.type === 'Ready');
+        return nc.status?.state === 'Deleting' && ready?.reason === 'Deleting' && ready.status === 'False';
+      },
+      operator,
+    );
+    await eventually(
+      'the resource gone with its container',
+      async () => (await kubectl(['get', '-n', ns, 'nc', 'slow'], { allowFail: true })).code !== 0,
+      operator,
+    );
+    expect(await containersOf(ns, 'slow')).toEqual([]);
+  });
 });

@@ -57,6 +57,9 @@ export function resourcePath(namespace: string, name: string): string {
   return objectPath(NATIVE_CONTAINER, namespace, name);
 }
 
+/** A deletion still stopping its container after this long says so in status. */
+const ANNOUNCE_DELETING_AFTER_MS = 500;
+
 /** How long a reconcile waits before looking again at a cache that must catch up with a plan. */
 const CATCH_UP_MS = 1000;
 
@@ -239,29 +242,34 @@ export class NativeContainerReconciler {
     if (ops.length === 0) return { done: true };
     ctx.log.info({ plan: ops.map(formatOperation) }, 'removing what the deleted resource owned');
     try {
-      // Status says Deleting while the stop runs, not before it: a graceful stop may take its
-      // whole timeout, and the write need not delay it.
+      // Status says Deleting only when the stop takes a while (a grace period, a busy daemon):
+      // a quick deletion is over before the write would be read, and would pay for it.
       const progress: Progress = {
         reason: 'Deleting',
         message: 'Removing the container before the resource goes.',
         state: 'Deleting',
       };
-      const writing = ops.some((o) => o.type === 'Stop')
-        ? this.write(nc, sink, { container: s.container, engineSeen: true, progress })
-        : undefined;
-      const [written, executed] = await Promise.allSettled([
-        writing,
-        execute(ops, {
-          backend,
-          reflector,
-          desired,
-          hooks: this.hooks(nc, ctx.log, () => undefined),
-          signal: ctx.signal,
-        }),
-      ]);
-      if (executed.status === 'rejected') throw executed.reason;
-      // The container is gone and the resource goes next: a lost "Deleting" is not worth a retry.
-      if (written.status === 'rejected') ctx.log.warn({ err: String(written.reason) }, 'could not write Deleting');
+      const executing = execute(ops, {
+        backend,
+        reflector,
+        desired,
+        hooks: this.hooks(nc, ctx.log, () => undefined),
+        signal: ctx.signal,
+      });
+      let writing: Promise<void> | undefined;
+      const slow = setTimeout(() => {
+        if (!ops.some((o) => o.type === 'Stop')) return;
+        writing = this.write(nc, sink, { container: s.container, engineSeen: true, progress }).catch((err: unknown) =>
+          // The container goes and the resource next: a lost "Deleting" is not worth a retry.
+          ctx.log.warn({ err: String(err) }, 'could not write Deleting'),
+        );
+      }, ANNOUNCE_DELETING_AFTER_MS);
+      try {
+        await executing;
+      } finally {
+        clearTimeout(slow);
+        await writing;
+      }
       return { done: true };
     } catch (err) {
       const problem = classify(err, { rebuilding: false, hasSecretRef: false, deleting: true, host: s.host.name });
