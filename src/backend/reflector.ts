@@ -79,6 +79,8 @@ interface Refresh {
   announce: boolean;
   /** A failed inspect is tried again on this timer. */
   retry?: NodeJS.Timeout;
+  /** Events that arrived while an inspect was in flight: judged against its answer. */
+  arrived?: ReceivedEvent[];
 }
 
 interface ReceivedEvent extends EngineEvent {
@@ -378,6 +380,13 @@ export class Reflector {
   }
 
   private changed(e: ReceivedEvent): void {
+    // An inspect on its way may already show this change (the executor's own start, whose event
+    // comes after the inspect it asked for was sent): wait for its answer before asking again.
+    const refresh = this.refreshes.get(e.id);
+    if (refresh?.inFlight && !refresh.dirty) {
+      (refresh.arrived ??= []).push(e);
+      return;
+    }
     if (this.reflects(e)) this.stats.skippedEvents += 1;
     else this.schedule(e.id, false);
   }
@@ -462,6 +471,12 @@ export class Reflector {
     refresh.announce = false;
     refresh.inFlight = this.inspect(id, announce, refresh).finally(() => {
       refresh.inFlight = undefined;
+      const arrived = refresh.arrived ?? [];
+      refresh.arrived = undefined;
+      for (const e of arrived) {
+        if (this.reflects(e)) this.stats.skippedEvents += 1;
+        else refresh.dirty = true;
+      }
       if (refresh.dirty) this.flush(id);
       else if (!refresh.retry && this.refreshes.get(id) === refresh) this.refreshes.delete(id);
     });

@@ -1,7 +1,7 @@
 // The reflector of one engine, on the in-memory engine: what it lists, what each event costs,
 // and how it tells an engine going away from a container stopped by hand.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ContainerConfig } from '../../src/backend/container-backend.ts';
+import type { ContainerConfig, EngineEvent, ObservedContainer } from '../../src/backend/container-backend.ts';
 import { MemoryBackend } from '../../src/backend/memory-backend.ts';
 import { Reflector, type ContainerChange } from '../../src/backend/reflector.ts';
 import { MANAGED_SELECTOR, ownerKey, ownerLabels } from '../../src/controllers/nativecontainer/identity.ts';
@@ -93,6 +93,44 @@ describe('the reflector of an engine', () => {
     expect(reflector.volumes(ofA)?.map((v) => v.name)).toEqual(['nc_ns_a_cache']);
     for (let i = 0; i < 5; i++) reflector.volumes(ofA);
     expect(count(engine, 'listVolumes')).toBe(lists + 2);
+  });
+
+  it('does not inspect again for events that arrive while the inspect that shows them is on its way', async () => {
+    // Events held back and inspects held at a gate: the executor's start event comes in while
+    // the inspect it asked for is in flight, as it does with a busy daemon.
+    class LateEvents extends MemoryBackend {
+      holdEvents = false;
+      late: EngineEvent[] = [];
+      deliver: (e: EngineEvent) => void = () => undefined;
+      gate: Promise<void> = Promise.resolve();
+      override events(onEvent: (e: EngineEvent) => void, signal: AbortSignal, connected: () => void): Promise<void> {
+        this.deliver = onEvent;
+        return super.events((e) => (this.holdEvents ? this.late.push(e) : onEvent(e)), signal, connected);
+      }
+      asked = 0;
+      override async inspect(id: string): Promise<ObservedContainer | undefined> {
+        this.asked += 1;
+        await this.gate;
+        return super.inspect(id);
+      }
+    }
+    const engine = new LateEvents({ images: [IMAGE] });
+    const { reflector } = await started(engine);
+    const before = count(engine, 'inspect');
+    engine.holdEvents = true;
+    let open: () => void = () => undefined;
+    engine.gate = new Promise((resolve) => (open = resolve));
+    const id = await engine.create(config('late'));
+    reflector.hold(id);
+    await engine.start(id);
+    reflector.release(id);
+    const asked = engine.asked;
+    await until('the inspect on its way', () => engine.asked === asked + 1);
+    for (const e of engine.late.splice(0)) engine.deliver(e);
+    open();
+    await until('settled', () => reflector.settled([id]));
+    expect(reflector.get(id)?.state).toBe('running');
+    expect(count(engine, 'inspect') - before).toBe(1);
   });
 
   it('inspects a container the executor created and started once, after it lets go', async () => {
