@@ -55,9 +55,10 @@ export function forget(pid: number): void {
   rmSync(join(registryDir(), String(pid)), { force: true });
 }
 
-/** True while the starter of the entry runs. */
+/** True while the starter of the entry runs: a zombie (killed, not yet reaped) has stopped. */
 export function ownerAlive(e: Entry): boolean {
-  return startTimeOf(e.owner.pid) === e.owner.startTime;
+  const stat = statOf(e.owner.pid);
+  return stat !== undefined && stat[19] === e.owner.startTime && stat[0] !== 'Z';
 }
 
 /**
