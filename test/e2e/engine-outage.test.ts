@@ -101,8 +101,13 @@ describe('the operator while its Docker engine is away', () => {
   });
 
   it('says which engine does not answer, keeps what it must remember, and runs a Never container switched to Running while the engine was away', async () => {
-    await apply('never', { restartPolicy: 'Never', state: 'Stopped' });
+    // It ran and was stopped on request: an exited container, not one that never started (the
+    // operator starts a created container whatever it remembers).
+    await apply('never', { restartPolicy: 'Never', state: 'Running' });
+    await eventually('Running', async () => (await ready('never')) === 'Running', operator.handle);
+    await kubectl(['patch', 'nc', 'never', '-n', ns, '--type=merge', '-p', '{"spec":{"state":"Stopped"}}']);
     await eventually('Stopped', async () => (await ready('never')) === 'Stopped', operator.handle);
+    expect((await container('never'))?.State).toBe('exited');
     expect((await get('never')).status?.stoppedOnRequest).toBe(true);
     await dockerEnv.stop();
     await kubectl(['patch', 'nc', 'never', '-n', ns, '--type=merge', '-p', '{"spec":{"state":"Running"}}']);
