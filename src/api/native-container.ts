@@ -34,12 +34,24 @@ export interface Port {
   hostIP?: string;
 }
 
+/** What the operator does when Docker marks the container unhealthy. */
+export type OnUnhealthy = 'None' | 'Restart' | 'Stop';
+
 export interface Healthcheck {
   command: string[];
   intervalSeconds?: number;
   timeoutSeconds?: number;
   retries?: number;
   startPeriodSeconds?: number;
+  onUnhealthy?: OnUnhealthy;
+}
+
+export type ImageUpdatePolicy = 'Never' | 'Notify' | 'Apply';
+
+export interface ImageUpdate {
+  policy?: ImageUpdatePolicy;
+  intervalSeconds?: number;
+  healthDeadlineSeconds?: number;
 }
 
 export interface Logging {
@@ -67,6 +79,7 @@ export interface NativeContainerSpec {
   restartPolicy?: RestartPolicy;
   maxRetries?: number;
   healthcheck?: Healthcheck;
+  imageUpdate?: ImageUpdate;
   state?: DesiredState;
   stopTimeoutSeconds?: number;
   stopSignal?: string;
@@ -82,6 +95,51 @@ export interface PortStatus {
   hostPort?: number;
 }
 
+export type RestartReason = 'Unhealthy' | 'Exited' | 'OOMKilled';
+
+/** The last restart of the container, by Docker's restart policy or by the operator. */
+export interface LastRestart {
+  reason: RestartReason;
+  at: string;
+  exitCode?: number;
+  /** The failed probe's output (Unhealthy), truncated. */
+  message?: string;
+}
+
+/** The last result of the container's healthcheck, as Docker keeps it. */
+export interface LastProbe {
+  exitCode: number;
+  output: string;
+  at: string;
+}
+
+/** Why a digest ran: the first container, a changed image, an applied update, a rollback. */
+export type ImageChange = 'Created' | 'ImageChanged' | 'UpdateApplied' | 'RolledBack' | 'Rebuilt';
+
+export interface ImageHistoryEntry {
+  /** repo@sha256:... */
+  image: string;
+  at: string;
+  reason: ImageChange;
+}
+
+/** An update the operator watches: the new container must be healthy (or keep running) by the deadline. */
+export interface PendingUpdate {
+  image: string;
+  previous: string;
+  since: string;
+}
+
+/** A rollback in force: `to` runs instead of `from` until the tag moves, spec.image changes or a rebuild is requested. */
+export interface Rollback {
+  from: string;
+  to: string;
+  at: string;
+  message: string;
+  specImage: string;
+  rebuildRequest?: string;
+}
+
 export interface NativeContainerStatus {
   observedGeneration?: number;
   state?: string;
@@ -94,7 +152,21 @@ export interface NativeContainerStatus {
   finishedAt?: string;
   exitCode?: number;
   restartCount?: number;
+  /** Restarts of this container counted before Docker last reset its own count (a start by the API resets it). */
+  restartBase?: { containerID: string; count: number };
+  lastRestart?: LastRestart;
+  /** Consecutive restarts for failed healthchecks, for the back-off; reset after 10 minutes without one. */
+  unhealthyRestarts?: { count: number; at: string };
+  /** The container the operator stopped because it was unhealthy (onUnhealthy: Stop). */
+  stoppedUnhealthy?: string;
   health?: string;
+  lastProbe?: LastProbe;
+  /** The tag's digest in its registry, checked without pulling (spec.imageUpdate). */
+  latestDigest?: string;
+  lastUpdateCheck?: string;
+  imageHistory?: ImageHistoryEntry[];
+  pendingUpdate?: PendingUpdate;
+  rollback?: Rollback;
   ports?: PortStatus[];
   restartRequest?: string;
   /** True while the container is stopped because spec.state said Stopped (not because it exited). */

@@ -36,6 +36,12 @@ export type NativeContainerReason =
   | 'SecretNotFound'
   | 'ConfigMapNotFound'
   | 'InvalidSpec'
+  // UpdateAvailable and RolledBack (spec.imageUpdate).
+  | 'UpToDate'
+  | 'UpdateAvailable'
+  | 'UpdateCheckFailed'
+  | 'RolledBack'
+  | 'NoRollback'
   // Reconciling=False and Stalled=False.
   | 'Reconciled'
   | 'NotStalled';

@@ -96,6 +96,12 @@ export interface ObservedContainer {
   error?: string;
   restartCount?: number;
   health?: Health;
+  /** The last healthcheck result Docker keeps (it keeps five), output as Docker has it. */
+  lastProbe?: { exitCode: number; output: string; at: string };
+  /** The kernel's OOM killer ended the last run. Docker keeps this across a restart by its policy. */
+  oomKilled?: boolean;
+  /** Exit code of the last run that ended, as the die event said (Docker zeroes exitCode on start). */
+  lastExitCode?: number;
   resources?: Resources;
   restartPolicy?: RestartPolicyConfig;
   ports?: PortMapping[];
@@ -170,6 +176,11 @@ export interface ContainerBackend {
   imagePresent(image: string): Promise<boolean>;
   /** Pulls the image; throws ImagePullError with a kind that says why it failed. */
   pull(image: string, onProgress: (p: PullProgress) => void, auth?: RegistryAuth): Promise<void>;
+  /**
+   * The digest (sha256:...) the image's tag has in its registry now, asked through the engine
+   * without pulling; throws ImagePullError with a kind that says why it could not be asked.
+   */
+  registryDigest(image: string, auth?: RegistryAuth): Promise<string>;
   /** Logs in to the registry without pulling; throws RegistryAuthError when it refuses or cannot be reached. */
   checkAuth(auth: RegistryAuth): Promise<void>;
   /** Creates the container (not started) and returns its ID. */

@@ -163,6 +163,16 @@ export class DockerBackend implements ContainerBackend {
     if (streamError !== undefined) throw new ImagePullError(pullFailure(undefined, streamError), image, streamError);
   }
 
+  async registryDigest(image: string, auth?: RegistryAuth): Promise<string> {
+    try {
+      const info = await this.docker.getImage(image).distribution(auth ? { authconfig: auth } : {});
+      return info.Descriptor.digest;
+    } catch (err) {
+      if (isConnectionFailure(err)) throw this.translate(err);
+      throw new ImagePullError(pullFailure(statusOf(err), messageOf(err)), image, messageOf(err));
+    }
+  }
+
   async checkAuth(auth: RegistryAuth): Promise<void> {
     try {
       await this.docker.checkAuth(auth);
@@ -365,7 +375,21 @@ function stateOf(
     ...(isSet(state.FinishedAt) ? { finishedAt: state.FinishedAt } : {}),
     ...(state.Error ? { error: state.Error } : {}),
     ...(health === 'starting' || health === 'healthy' || health === 'unhealthy' ? { health } : {}),
+    ...lastProbeOf(state.Health?.Log),
+    ...(state.OOMKilled ? { oomKilled: true } : {}),
   };
+}
+
+interface HealthLogEntry {
+  End?: string;
+  ExitCode?: number;
+  Output?: string;
+}
+
+function lastProbeOf(log: HealthLogEntry[] | undefined): Pick<ObservedContainer, 'lastProbe'> {
+  const last = log?.at(-1);
+  if (!last) return {};
+  return { lastProbe: { exitCode: last.ExitCode ?? -1, output: last.Output ?? '', at: last.End ?? '' } };
 }
 
 function hostConfigOf(host: Docker.ContainerInspectInfo['HostConfig']): Partial<ObservedContainer> {

@@ -6,6 +6,7 @@
 import {
   ConflictError,
   EngineUnavailableError,
+  ImagePullError,
   NotFoundError,
   type ContainerBackend,
   type ContainerConfig,
@@ -32,6 +33,10 @@ export class MemoryBackend implements ContainerBackend {
   readonly containers = new Map<string, ObservedContainer>();
   readonly volumes = new Map<string, ObservedVolume>();
   readonly imageNames = new Set<string>();
+  /** A registry: tag reference -> the digest (sha256:...) it has there now. */
+  readonly registry = new Map<string, string>();
+  /** Local image name -> the registry digest it was pulled at. */
+  private readonly digests = new Map<string, string>();
   /** Every call, by method name, for tests that count them. */
   readonly calls: string[] = [];
   /** While true, every call fails as an engine that does not answer. */
@@ -95,8 +100,17 @@ export class MemoryBackend implements ContainerBackend {
     this.enter('pull');
     onProgress({ status: 'Downloading', current: 1, total: 1 });
     this.imageNames.add(image);
+    const digest = image.includes('@') ? image.slice(image.indexOf('@') + 1) : this.registry.get(image);
+    if (digest) this.digests.set(image, digest);
     this.emit('image', 'pull', image, {});
     return Promise.resolve();
+  }
+
+  async registryDigest(image: string, _auth?: RegistryAuth): Promise<string> {
+    this.enter('registryDigest');
+    const digest = this.registry.get(image);
+    if (!digest) throw new ImagePullError('NotFound', image, `manifest unknown: ${image}`);
+    return Promise.resolve(digest);
   }
 
   async checkAuth(_auth: RegistryAuth): Promise<void> {
@@ -109,11 +123,13 @@ export class MemoryBackend implements ContainerBackend {
     if (!this.imageNames.has(config.image)) throw new NotFoundError(`No such image: ${config.image}`);
     if (this.byName(config.name)) throw new ConflictError(`The container name "/${config.name}" is already in use`);
     const id = (this.nextId++).toString(16).padStart(64, '0');
+    const digest = this.digests.get(config.image);
     const c: ObservedContainer = {
       id,
       name: config.name,
       image: config.image,
       imageId: `sha256:${config.image}`,
+      ...(digest ? { imageDigest: `${config.image.replace(/@.*$/, '').replace(/:[^:/]*$/, '')}@${digest}` } : {}),
       labels: { ...config.labels },
       state: 'created',
       exitCode: 0,
@@ -136,9 +152,7 @@ export class MemoryBackend implements ContainerBackend {
     const c = this.must('start', id);
     if (c.state === 'running') return Promise.resolve(); // 304
     if (c.state === 'paused') throw new ConflictError('cannot start a paused container, try unpause instead');
-    c.state = 'running';
-    c.startedAt = new Date(this.now()).toISOString();
-    this.emit('container', 'start', id, c.labels);
+    this.run(c);
     return Promise.resolve();
   }
 
@@ -153,9 +167,7 @@ export class MemoryBackend implements ContainerBackend {
   async restart(id: string, _timeoutSeconds?: number): Promise<void> {
     const c = this.must('restart', id);
     if (c.state === 'running') this.exit(c, 0);
-    c.state = 'running';
-    c.startedAt = new Date(this.now()).toISOString();
-    this.emit('container', 'start', id, c.labels);
+    this.run(c);
     return Promise.resolve();
   }
 
@@ -257,6 +269,19 @@ export class MemoryBackend implements ContainerBackend {
     c.exitCode = code;
     c.finishedAt = new Date(this.now()).toISOString();
     this.emit('container', 'die', c.id, { ...c.labels, exitCode: String(code) });
+  }
+
+  /**
+   * A start through the API, as Docker does it: the healthcheck starts over, and the count of
+   * restarts under the restart policy is reset.
+   */
+  private run(c: ObservedContainer): void {
+    c.state = 'running';
+    c.startedAt = new Date(this.now()).toISOString();
+    c.restartCount = 0;
+    if (c.health) c.health = 'starting';
+    delete c.lastProbe;
+    this.emit('container', 'start', c.id, c.labels);
   }
 
   private must(method: string, id: string): ObservedContainer {

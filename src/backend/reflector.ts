@@ -103,6 +103,8 @@ export class Reflector {
   private readonly refreshes = new Map<string, Refresh>();
   private readonly held = new Map<string, number>();
   private readonly stoppedByEngine = new Set<string>();
+  /** The exit code of each container's last die event (Docker zeroes it when it restarts the container). */
+  private readonly exitCodes = new Map<string, number>();
   /**
    * When each container was seen destroyed (local time). An inspect sent before that may come
    * back after the destroy event (another connection) and must not bring the container back.
@@ -392,6 +394,10 @@ export class Reflector {
   }
 
   private died(e: ReceivedEvent): void {
+    // Docker zeroes the exit code when its restart policy starts the container again; the die
+    // event is where a restart's cause stays visible.
+    const code = Number(e.attributes['exitCode']);
+    if (e.attributes['exitCode'] !== undefined && Number.isInteger(code)) this.exitCodes.set(e.id, code);
     if (this.reflects(e)) {
       this.stats.skippedEvents += 1;
       return;
@@ -416,6 +422,8 @@ export class Reflector {
       return this.schedule(e.id, false);
     }
     if (entry.container.health === status) return;
+    // Unhealthy is acted on (a restart, an Event with the probe's output): inspect for the output.
+    if (status === 'unhealthy') return this.schedule(e.id, false);
     this.put(e.id, { ...entry.container, health: status }, entry.observedAt, false);
   }
 
@@ -610,6 +618,7 @@ export class Reflector {
   private remove(id: string): void {
     const before = this.entries.get(id);
     this.stoppedByEngine.delete(id);
+    this.exitCodes.delete(id);
     if (!before) return;
     this.entries.delete(id);
     const key = this.o.indexKey(before.container.labels);
@@ -624,9 +633,14 @@ export class Reflector {
   }
 
   private view(entry: Entry): ObservedContainer {
-    return this.stoppedByEngine.has(entry.container.id)
-      ? { ...entry.container, stoppedByEngine: true }
-      : entry.container;
+    const id = entry.container.id;
+    const lastExitCode = this.exitCodes.get(id);
+    if (!this.stoppedByEngine.has(id) && lastExitCode === undefined) return entry.container;
+    return {
+      ...entry.container,
+      ...(this.stoppedByEngine.has(id) ? { stoppedByEngine: true } : {}),
+      ...(lastExitCode !== undefined ? { lastExitCode } : {}),
+    };
   }
 
   private emit(change: ContainerChange): void {

@@ -1,7 +1,7 @@
 // The planner's golden rows: for each transition, the printed plan. Every row is a sentence.
 // test/unit/plan.test.ts compares each printed plan; test/unit/plan-converges.test.ts applies each
 // plan to the in-memory engine and checks that the next plan is empty.
-import type { NativeContainerSpec } from '../../src/api/native-container.ts';
+import type { NativeContainerSpec, NativeContainerStatus } from '../../src/api/native-container.ts';
 import type { ObservedContainer } from '../../src/backend/container-backend.ts';
 import { desiredContainer, type Desired } from '../../src/controllers/nativecontainer/desired.ts';
 import type { Memory, Observed } from '../../src/controllers/nativecontainer/plan.ts';
@@ -26,6 +26,8 @@ export interface Case {
   observed: Observed;
   deleting?: boolean;
   memory?: Memory;
+  /** The clock of the plan (unhealthy restarts back off); absent: the planner does not act on health. */
+  now?: Date;
   expected: string[];
 }
 
@@ -572,6 +574,202 @@ export const deleting: Case[] = [
       'Remove cccccccccccc (left by an earlier resource of the same name)',
       'Stop aaaaaaaaaaaa (resource is being deleted)',
       'Remove aaaaaaaaaaaa (resource is being deleted)',
+    ],
+  },
+];
+
+// Health: Docker marks the container unhealthy; spec.healthcheck.onUnhealthy says what follows.
+const NOW = new Date('2026-11-22T10:00:00Z');
+const ago = (ms: number): string => new Date(NOW.getTime() - ms).toISOString();
+const checked = (onUnhealthy?: 'None' | 'Restart' | 'Stop'): Desired =>
+  desired({ healthcheck: { command: ['true'], ...(onUnhealthy ? { onUnhealthy } : {}) } });
+const HC = checked().hash;
+const unhealthy = one('running', {
+  hash: HC,
+  health: 'unhealthy',
+  lastProbe: { exitCode: 1, output: 'ping: bad address\n', at: ago(1000) },
+});
+
+export const health: Case[] = [
+  {
+    name: 'an unhealthy container is restarted at once the first time, with the probe output as the cause',
+    desired: checked(),
+    observed: observed([unhealthy]),
+    now: NOW,
+    expected: ['Restart aaaaaaaaaaaa (unhealthy: its healthcheck failed: ping: bad address)'],
+  },
+  {
+    name: 'within the back-off after an unhealthy restart nothing is done',
+    desired: checked(),
+    observed: observed([unhealthy]),
+    memory: { stoppedOnRequest: false, unhealthyRestarts: { count: 1, at: ago(5_000) } },
+    now: NOW,
+    expected: [],
+  },
+  {
+    name: 'after 10 s of back-off the second restart comes',
+    desired: checked(),
+    observed: observed([unhealthy]),
+    memory: { stoppedOnRequest: false, unhealthyRestarts: { count: 1, at: ago(10_000) } },
+    now: NOW,
+    expected: ['Restart aaaaaaaaaaaa (unhealthy: its healthcheck failed: ping: bad address)'],
+  },
+  {
+    name: 'the back-off doubles: 30 s after the third restart is still too early',
+    desired: checked(),
+    observed: observed([unhealthy]),
+    memory: { stoppedOnRequest: false, unhealthyRestarts: { count: 3, at: ago(30_000) } },
+    now: NOW,
+    expected: [],
+  },
+  {
+    name: 'ten minutes after the last unhealthy restart the back-off starts over',
+    desired: checked(),
+    observed: observed([unhealthy]),
+    memory: { stoppedOnRequest: false, unhealthyRestarts: { count: 9, at: ago(600_000) } },
+    now: NOW,
+    expected: ['Restart aaaaaaaaaaaa (unhealthy: its healthcheck failed: ping: bad address)'],
+  },
+  {
+    name: 'onUnhealthy Stop stops the container',
+    desired: checked('Stop'),
+    observed: observed([
+      { ...unhealthy, labels: { ...unhealthy.labels, 'nativecontainer.io/config-hash': checked('Stop').hash } },
+    ]),
+    now: NOW,
+    expected: ['Stop aaaaaaaaaaaa (unhealthy, onUnhealthy is Stop: its healthcheck failed: ping: bad address)'],
+  },
+  {
+    name: 'onUnhealthy None leaves it running',
+    desired: checked('None'),
+    observed: observed([
+      { ...unhealthy, labels: { ...unhealthy.labels, 'nativecontainer.io/config-hash': checked('None').hash } },
+    ]),
+    now: NOW,
+    expected: [],
+  },
+  {
+    name: 'a container stopped for failing its healthcheck stays stopped under restartPolicy Always',
+    desired: checked(),
+    observed: observed([one('exited', { hash: HC })]),
+    memory: { stoppedOnRequest: false, stoppedUnhealthy: ID },
+    now: NOW,
+    expected: [],
+  },
+  {
+    name: 'a restart request starts a container stopped for failing its healthcheck',
+    desired: desired({ healthcheck: { command: ['true'] }, restartRequest: 'now' }),
+    observed: observed([
+      one('exited', { hash: desired({ healthcheck: { command: ['true'] }, restartRequest: 'now' }).hash }),
+    ]),
+    memory: { stoppedOnRequest: false, stoppedUnhealthy: ID },
+    now: NOW,
+    expected: ['Start aaaaaaaaaaaa (restart requested)'],
+  },
+  {
+    name: 'a healthy container needs nothing',
+    desired: checked(),
+    observed: observed([{ ...unhealthy, health: 'healthy' }]),
+    now: NOW,
+    expected: [],
+  },
+];
+
+// Updates: spec.imageUpdate Apply runs the tag's latest digest; a rollback runs the previous one.
+const APP = '127.0.0.1:5000/team/app';
+const D1 = 'sha256:' + '1'.repeat(64);
+const D2 = 'sha256:' + '2'.repeat(64);
+const withStatus = (spec: Partial<NativeContainerSpec>, status: NativeContainerStatus): Desired =>
+  desiredContainer({ ...nativeContainer(spec), status });
+const applySpec: Partial<NativeContainerSpec> = { image: `${APP}:1`, imageUpdate: { policy: 'Apply' } };
+const AH = withStatus(applySpec, {}).hash;
+const onD1 = one('running', { hash: AH, image: `${APP}:1`, imageDigest: `${APP}@${D1}` });
+
+export const update: Case[] = [
+  {
+    name: 'Apply: the tag moved in the registry, so the new digest is pulled and the container rebuilt onto it',
+    desired: withStatus(applySpec, { latestDigest: `${APP}:1@${D2}` }),
+    observed: observed([onD1], { imagePresent: false }),
+    expected: [
+      `Pull ${APP}@${D2} (image not present)`,
+      `Create nc_team-a_web_next (rebuild: update: ${APP}:1 is now ${D2})`,
+      `Stop aaaaaaaaaaaa (rebuild: update: ${APP}:1 is now ${D2})`,
+      `Remove aaaaaaaaaaaa (rebuild: update: ${APP}:1 is now ${D2})`,
+      'Rename new container to nc_team-a_web (rebuilt container takes the name)',
+      'Start new container (desired state is Running)',
+    ],
+  },
+  {
+    name: 'Apply: a container already on the latest digest needs nothing, whatever reference created it',
+    desired: withStatus(applySpec, { latestDigest: `${APP}:1@${D1}` }),
+    observed: observed([onD1]),
+    expected: [],
+  },
+  {
+    name: 'a rollback in force runs the previous digest again',
+    desired: withStatus(applySpec, {
+      latestDigest: `${APP}:1@${D2}`,
+      rollback: {
+        from: `${APP}@${D2}`,
+        to: `${APP}@${D1}`,
+        at: NOW.toISOString(),
+        message: 'bad',
+        specImage: `${APP}:1`,
+      },
+    }),
+    observed: observed([one('running', { hash: AH, image: `${APP}@${D2}`, imageDigest: `${APP}@${D2}` })], {
+      imagePresent: false,
+    }),
+    expected: [
+      `Pull ${APP}@${D1} (image not present)`,
+      `Create nc_team-a_web_next (rebuild: rolled back from ${D2})`,
+      `Stop aaaaaaaaaaaa (rebuild: rolled back from ${D2})`,
+      `Remove aaaaaaaaaaaa (rebuild: rolled back from ${D2})`,
+      'Rename new container to nc_team-a_web (rebuilt container takes the name)',
+      'Start new container (desired state is Running)',
+    ],
+  },
+  {
+    name: 'a container pinned to a digest by an update goes back to the tag when nothing pins it any more',
+    desired: withStatus({ image: `${APP}:1`, imageUpdate: { policy: 'Notify' } }, {}),
+    observed: observed([
+      one('running', {
+        hash: withStatus({ image: `${APP}:1`, imageUpdate: { policy: 'Notify' } }, {}).hash,
+        image: `${APP}@${D1}`,
+        imageDigest: `${APP}@${D1}`,
+      }),
+    ]),
+    expected: [
+      `Create nc_team-a_web_next (rebuild: back to ${APP}:1 (no update or rollback pins a digest))`,
+      `Stop aaaaaaaaaaaa (rebuild: back to ${APP}:1 (no update or rollback pins a digest))`,
+      `Remove aaaaaaaaaaaa (rebuild: back to ${APP}:1 (no update or rollback pins a digest))`,
+      'Rename new container to nc_team-a_web (rebuilt container takes the name)',
+      'Start new container (desired state is Running)',
+    ],
+  },
+  {
+    name: 'a Stopped container moved to a new digest stays stopped',
+    desired: withStatus({ ...applySpec, state: 'Stopped' }, { latestDigest: `${APP}:1@${D2}` }),
+    observed: observed(
+      [
+        {
+          ...onD1,
+          state: 'exited',
+          labels: {
+            ...onD1.labels,
+            'nativecontainer.io/config-hash': withStatus({ ...applySpec, state: 'Stopped' }, {}).hash,
+          },
+        },
+      ],
+      {
+        imagePresent: false,
+      },
+    ),
+    expected: [
+      `Pull ${APP}@${D2} (image not present)`,
+      `Create nc_team-a_web_next (rebuild: update: ${APP}:1 is now ${D2})`,
+      `Remove aaaaaaaaaaaa (rebuild: update: ${APP}:1 is now ${D2})`,
+      'Rename new container to nc_team-a_web (rebuilt container takes the name)',
     ],
   },
 ];

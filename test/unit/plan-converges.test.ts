@@ -12,7 +12,9 @@ import { formatPlan, plan, type Memory, type Observed } from '../../src/controll
 import { computeStatus } from '../../src/controllers/nativecontainer/status.ts';
 import { memoryOf } from '../../src/controllers/nativecontainer/gather.ts';
 import { nativeContainer, silentLog, until } from './fixtures.ts';
-import { create, deleting, inPlace, rebuild, states, type Case } from './plan-cases.ts';
+import { afterPlan } from '../../src/controllers/nativecontainer/after-plan.ts';
+import type { Operation } from '../../src/controllers/nativecontainer/plan.ts';
+import { create, deleting, health, inPlace, rebuild, states, update, type Case } from './plan-cases.ts';
 
 const KEY = 'team-a/web';
 const UID = 'uid-1';
@@ -70,7 +72,7 @@ async function observe(engine: MemoryBackend, reflector: Reflector, desired: Des
 }
 
 /** What the status would remember after the plan ran, read back the way the reconciler reads it. */
-function memoryAfter(row: Case, after: Observed, done: boolean): Memory {
+function memoryAfter(row: Case, after: Observed, done: boolean, ops: Operation[]): Memory {
   const nc = nativeContainer(
     {
       ...(row.desired.state !== 'Running' ? { state: row.desired.state } : {}),
@@ -83,19 +85,23 @@ function memoryAfter(row: Case, after: Observed, done: boolean): Memory {
     status: {
       ...(row.memory?.restartRequest ? { restartRequest: row.memory.restartRequest } : {}),
       ...(row.memory?.stoppedOnRequest ? { stoppedOnRequest: true } : {}),
+      ...(row.memory?.unhealthyRestarts ? { unhealthyRestarts: row.memory.unhealthyRestarts } : {}),
+      ...(row.memory?.stoppedUnhealthy ? { stoppedUnhealthy: row.memory.stoppedUnhealthy } : {}),
     },
   };
+  const now = row.now ?? new Date();
   const status = computeStatus({
     nc: before,
     container: after.owned[0],
     engineSeen: true,
     ...(done && row.desired.restartRequest !== undefined ? { restartRequest: row.desired.restartRequest } : {}),
-    now: new Date(),
+    changes: afterPlan(ops, row.observed.owned[0], before, now),
+    now,
   });
   return memoryOf({ ...nc, status });
 }
 
-const rows = [...create, ...states, ...inPlace, ...rebuild, ...deleting];
+const rows = [...create, ...states, ...inPlace, ...rebuild, ...deleting, ...health, ...update];
 
 describe('every golden plan, carried out on the in-memory engine', () => {
   it.each(rows)('$name: then nothing is left to do', async (row) => {
@@ -107,6 +113,7 @@ describe('every golden plan, carried out on the in-memory engine', () => {
       observed: row.observed,
       deleting: deletingRow,
       ...(row.memory ? { memory: row.memory } : {}),
+      ...(row.now ? { now: row.now } : {}),
     });
     const hooks = { onStep: () => undefined, onPullProgress: () => undefined };
     if (ops.some((o) => o.type === 'Blocked')) {
@@ -122,7 +129,8 @@ describe('every golden plan, carried out on the in-memory engine', () => {
       desired: row.desired,
       observed: after,
       deleting: deletingRow,
-      memory: memoryAfter(row, after, true),
+      memory: memoryAfter(row, after, true, ops),
+      ...(row.now ? { now: row.now } : {}),
     });
     expect(formatPlan(next)).toBe('');
     if (deletingRow) expect(after.owned.concat(after.stale)).toEqual([]);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatPlan, plan } from '../../src/controllers/nativecontainer/plan.ts';
 import { container } from './fixtures.ts';
-import { create, deleting, inPlace, newImage, observed, one, rebuild, states } from './plan-cases.ts';
+import { create, deleting, health, inPlace, newImage, observed, one, rebuild, states, update } from './plan-cases.ts';
 
 describe('the NativeContainer planner', () => {
   describe.each([
@@ -11,11 +11,18 @@ describe('the NativeContainer planner', () => {
     ['changing in place and restarting', inPlace],
     ['rebuilding', rebuild],
     ['deleting', deleting],
+    ['acting on health', health],
+    ['following and rolling back image updates', update],
   ])('when %s', (_, cases) => {
-    it.each(cases)('$name', ({ desired, observed, deleting, memory, expected }) => {
-      expect(formatPlan(plan({ desired, observed, deleting: deleting ?? false, ...(memory ? { memory } : {}) }))).toBe(
-        expected.join('\n'),
-      );
+    it.each(cases)('$name', ({ desired, observed, deleting, memory, now, expected }) => {
+      const input = {
+        desired,
+        observed,
+        deleting: deleting ?? false,
+        ...(memory ? { memory } : {}),
+        ...(now ? { now } : {}),
+      };
+      expect(formatPlan(plan(input))).toBe(expected.join('\n'));
     });
   });
 

@@ -5,10 +5,13 @@ import type {
   DesiredState,
   NativeContainer,
   NativeContainerSpec,
+  OnUnhealthy,
   PullPolicy,
   RestartPolicy,
 } from '../../api/native-container.ts';
 import { parseQuantity, toBytes, toNanoCpus } from '../../api/quantity.ts';
+import { onUnhealthyOf } from './health.ts';
+import { targetImage } from './image-update.ts';
 import type {
   ContainerConfig,
   HealthConfig,
@@ -55,6 +58,13 @@ export interface Desired {
   volumes: DesiredVolume[];
   restartRequest?: string;
   rebuildRequest?: string;
+  /**
+   * The image by digest to run instead of spec.image (an applied update, a rollback); then
+   * config.image is this reference, and a container on another digest is rebuilt.
+   */
+  target?: { image: string; cause: string };
+  /** What to do when Docker marks the container unhealthy; undefined without a healthcheck. */
+  onUnhealthy?: OnUnhealthy;
 }
 
 const RESTART_POLICIES: Record<RestartPolicy, RestartPolicyConfig['name']> = {
@@ -87,8 +97,12 @@ export function desiredContainer(nc: NativeContainer, env?: Record<string, strin
   const process = processOf(spec, sortedEnv(env ?? literal));
   const mounts = mountsOf(spec, namespace, name);
   const hash = configHash({ ...process, mounts, rebuildRequest: spec.rebuildRequest ?? null, limits: limitsOf(spec) });
+  // An update or a rollback runs another digest of the same spec: not part of the hash, so
+  // moving between digests is a rebuild of its own kind, and the hash still names the spec.
+  const target = targetImage(spec, nc.status);
   const config: ContainerConfig = {
     ...processConfig(process),
+    ...(target ? { image: target.image } : {}),
     name: containerName(namespace, name),
     labels: labelsOf(spec, { uid, namespace, name, host }, hash),
     mounts,
@@ -101,12 +115,18 @@ export function desiredContainer(nc: NativeContainer, env?: Record<string, strin
     nextName: nextContainerName(namespace, name),
     hash,
     state: spec.state,
-    pullPolicy: spec.imagePullPolicy ?? defaultPullPolicy(spec.image),
+    // A digest never changes: once present it need not be pulled again (Never stays Never).
+    pullPolicy:
+      target && spec.imagePullPolicy !== 'Never'
+        ? 'IfNotPresent'
+        : (spec.imagePullPolicy ?? defaultPullPolicy(spec.image)),
     stopTimeoutSeconds: spec.stopTimeoutSeconds,
     restartsOnExit: spec.restartPolicy === 'Always' || spec.restartPolicy === 'UnlessStopped',
     volumes: (spec.volumes ?? []).map((v) => desiredVolume(namespace, name, v.name, v.autoDelete ?? true)),
     ...(spec.restartRequest !== undefined ? { restartRequest: spec.restartRequest } : {}),
     ...(spec.rebuildRequest !== undefined ? { rebuildRequest: spec.rebuildRequest } : {}),
+    ...(target ? { target } : {}),
+    ...(onUnhealthyOf(spec) ? { onUnhealthy: onUnhealthyOf(spec) } : {}),
   };
 }
 

@@ -17,7 +17,7 @@ import { desiredContainer, type Desired } from './desired.ts';
 import { unreachable, type Problem } from './error-policy.ts';
 import type { Expectations } from './expectations.ts';
 import { containerName, DEFAULT_HOST, LABELS, volumeSelector } from './identity.ts';
-import type { Memory, Observed } from './plan.ts';
+import { retargetCause, type Memory, type Observed } from './plan.ts';
 import { resolveReferences, UnresolvedReferenceError, type ReferenceLookup } from './references.ts';
 
 export interface GatherDeps {
@@ -99,7 +99,7 @@ export async function gather(nc: NativeContainer, deps: GatherDeps): Promise<Gat
   if (deps.expectations.waiting(objectKey(nc), reflector)) return { kind: 'waiting', seen: s };
   const desired = desiredContainer(nc, resolved.env, s.host.name);
   // Only a create (a new resource, or a rebuild) needs the image and the volumes.
-  const creating = !s.owned.some((c) => c.labels[LABELS.configHash] === desired.hash);
+  const creating = !s.owned.some((c) => c.labels[LABELS.configHash] === desired.hash && !retargetCause(c, desired));
   const image = desired.config.image;
   const imagePresent = !creating || (reflector.imagePresent(image) ?? (await backend.imagePresent(image)));
   const volumes =
@@ -119,6 +119,8 @@ export function memoryOf(nc: NativeContainer): Memory {
   return {
     ...(nc.status?.restartRequest !== undefined ? { restartRequest: nc.status.restartRequest } : {}),
     stoppedOnRequest: nc.status?.stoppedOnRequest ?? false,
+    ...(nc.status?.unhealthyRestarts ? { unhealthyRestarts: nc.status.unhealthyRestarts } : {}),
+    ...(nc.status?.stoppedUnhealthy ? { stoppedUnhealthy: nc.status.stoppedUnhealthy } : {}),
   };
 }
 

@@ -8,6 +8,8 @@
 // - a volume is removed only after every container that mounts it.
 import type { ContainerUpdate, ObservedContainer, ObservedVolume } from '../../backend/container-backend.ts';
 import type { Desired } from './desired.ts';
+import { unhealthyDecision, type UnhealthyRestarts } from './health.ts';
+import { sameDigest } from './image-update.ts';
 import { LABELS } from './identity.ts';
 
 /** What the planner knows of Docker for one resource (gathered from the host's caches). */
@@ -32,7 +34,8 @@ export type Operation =
   | { type: 'Blocked'; reason: string; cause: string }
   | { type: 'CreateVolume'; volume: string; labels: Record<string, string>; cause: string }
   | { type: 'Create'; name: string; cause: string }
-  | { type: ContainerOp; target: Target; cause: string }
+  /** `unhealthy`: a restart or stop because Docker marks the container unhealthy (onUnhealthy). */
+  | { type: ContainerOp; target: Target; cause: string; unhealthy?: { output: string } }
   | { type: 'Update'; target: Target; update: ContainerUpdate; cause: string }
   | { type: 'Rename'; target: Target; name: string; cause: string }
   | { type: 'RemoveVolume'; volume: string; cause: string };
@@ -46,6 +49,10 @@ export interface Memory {
   restartRequest?: string;
   /** status.stoppedOnRequest: the container was stopped because the spec said so, not by exiting. */
   stoppedOnRequest: boolean;
+  /** status.unhealthyRestarts: the back-off of restarts for a failed healthcheck. */
+  unhealthyRestarts?: UnhealthyRestarts;
+  /** status.stoppedUnhealthy: the container stopped for a failed healthcheck (onUnhealthy Stop) stays stopped. */
+  stoppedUnhealthy?: string;
 }
 
 export interface PlanInput {
@@ -53,9 +60,11 @@ export interface PlanInput {
   observed: Observed;
   deleting: boolean;
   memory?: Memory;
+  /** The time, for the back-off of unhealthy restarts; without it a planner does not act on health. */
+  now?: Date;
 }
 
-export function plan({ desired, observed, deleting, memory }: PlanInput): Operation[] {
+export function plan({ desired, observed, deleting, memory, now }: PlanInput): Operation[] {
   const ops: Operation[] = observed.stale.map((c) => op('Remove', c, 'left by an earlier resource of the same name'));
   if (deleting) {
     return [
@@ -69,7 +78,21 @@ export function plan({ desired, observed, deleting, memory }: PlanInput): Operat
   ops.push(...extra.flatMap((c) => stopAndRemove(c, 'duplicate container for one resource')));
   if (!keep) return [...ops, ...create(desired, observed, desired.config.name, 'container does not exist')];
   if (keep.labels[LABELS.configHash] !== desired.hash) return [...ops, ...rebuild(keep, desired, observed)];
-  return [...ops, ...converge(keep, desired, memory ?? { stoppedOnRequest: false })];
+  const retarget = retargetCause(keep, desired);
+  if (retarget) return [...ops, ...rebuild(keep, desired, observed, retarget)];
+  return [...ops, ...converge(keep, desired, memory ?? { stoppedOnRequest: false }, now)];
+}
+
+/**
+ * Why a container with the desired hash must still be replaced: it runs another digest than an
+ * update or a rollback asks for, or it was pinned to a digest that no longer applies.
+ */
+export function retargetCause(c: ObservedContainer, desired: Desired): string | undefined {
+  if (desired.target) return sameDigest(c.imageDigest, desired.target.image) ? undefined : desired.target.cause;
+  if (c.image.includes('@') && !desired.config.image.includes('@')) {
+    return `back to ${desired.config.image} (no update or rollback pins a digest)`;
+  }
+  return undefined;
 }
 
 function create(desired: Desired, observed: Observed, name: string, cause: string): Operation[] {
@@ -82,8 +105,8 @@ function create(desired: Desired, observed: Observed, name: string, cause: strin
 }
 
 /** New container first (next name), then the old one goes, then the new one takes the name. */
-function rebuild(old: ObservedContainer, desired: Desired, observed: Observed): Operation[] {
-  const cause = rebuildCause(old, desired);
+function rebuild(old: ObservedContainer, desired: Desired, observed: Observed, why?: string): Operation[] {
+  const cause = why ?? rebuildCause(old, desired);
   return [
     ...pull(desired, observed),
     ...missingVolumes(desired, observed),
@@ -100,7 +123,7 @@ function rebuildCause(old: ObservedContainer, desired: Desired): string {
   return 'configuration changed';
 }
 
-function converge(c: ObservedContainer, desired: Desired, memory: Memory): Operation[] {
+function converge(c: ObservedContainer, desired: Desired, memory: Memory, now: Date | undefined): Operation[] {
   const ops: Operation[] = [];
   if (c.name !== desired.config.name) {
     ops.push({
@@ -113,17 +136,23 @@ function converge(c: ObservedContainer, desired: Desired, memory: Memory): Opera
   const update = updateOf(c, desired);
   if (update) ops.push({ type: 'Update', target: { id: c.id }, update, cause: describeUpdate(c, update) });
   const restartPending = desired.restartRequest !== undefined && desired.restartRequest !== memory.restartRequest;
-  if (desired.state === 'Running') ops.push(...toRunning(c, desired, memory, restartPending));
+  if (desired.state === 'Running') ops.push(...toRunning(c, desired, memory, restartPending, now));
   if (desired.state === 'Stopped') ops.push(...toStopped(c));
   if (desired.state === 'Paused') ops.push(...toPaused(c));
   return ops;
 }
 
-function toRunning(c: ObservedContainer, desired: Desired, memory: Memory, restartPending: boolean): Operation[] {
+function toRunning(
+  c: ObservedContainer,
+  desired: Desired,
+  memory: Memory,
+  restartPending: boolean,
+  now: Date | undefined,
+): Operation[] {
   const restart = restartPending ? [op('Restart', c, 'restart requested')] : [];
   switch (c.state) {
     case 'running':
-      return restart;
+      return restartPending || !now ? restart : onUnhealthy(c, desired, memory, now);
     case 'paused':
       return [op('Unpause', c, 'desired state is Running'), ...restart];
     case 'created':
@@ -137,6 +166,13 @@ function toRunning(c: ObservedContainer, desired: Desired, memory: Memory, resta
   }
 }
 
+function onUnhealthy(c: ObservedContainer, desired: Desired, memory: Memory, now: Date): Operation[] {
+  const d = unhealthyDecision(c, desired.onUnhealthy, memory.unhealthyRestarts, now.getTime());
+  if (d.kind !== 'restart' && d.kind !== 'stop') return [];
+  const type = d.kind === 'restart' ? 'Restart' : 'Stop';
+  return [{ type, target: { id: c.id }, cause: d.cause, unhealthy: { output: d.output } }];
+}
+
 /**
  * With Never or OnFailure a container that exited on its own stays exited; see restartPolicy in
  * the CRD. One that its engine stopped when it went away did not exit on its own.
@@ -144,6 +180,7 @@ function toRunning(c: ObservedContainer, desired: Desired, memory: Memory, resta
 function startExited(c: ObservedContainer, desired: Desired, memory: Memory, restartPending: boolean): Operation[] {
   if (restartPending) return [op('Start', c, 'restart requested')];
   if (memory.stoppedOnRequest) return [op('Start', c, 'desired state is Running again')];
+  if (memory.stoppedUnhealthy === c.id) return [];
   if (c.stoppedByEngine) return [op('Start', c, 'its Docker engine stopped it when it went away')];
   if (desired.restartsOnExit) return [op('Start', c, `container is ${c.state}`)];
   return [];

@@ -13,7 +13,13 @@ import type { Logger } from 'pino';
 import { CONTAINER_FINALIZER, NATIVE_CONTAINER, objectPath } from '../../api/group.ts';
 import type { NativeContainer } from '../../api/native-container.ts';
 import { splitKey } from '../../api/object.ts';
-import { StaleTaskError, type ObservedContainer, type ObservedVolume } from '../../backend/container-backend.ts';
+import { normalizeImage } from '../../api/image-reference.ts';
+import {
+  EngineUnavailableError,
+  StaleTaskError,
+  type ObservedContainer,
+  type ObservedVolume,
+} from '../../backend/container-backend.ts';
 import type { EngineHost, HostPool } from '../../backend/hosts.ts';
 import { AWAIT_CHANGE, requeueAfter, type Action, type ReconcileContext } from '../../runtime/controller.ts';
 import type { EventRecorder } from '../../runtime/events.ts';
@@ -29,7 +35,10 @@ import { volumeSelector } from './identity.ts';
 import { formatOperation, isRebuild, plan, type Memory, type Observed, type Operation } from './plan.ts';
 import { PullReporter } from './pull-reporter.ts';
 import type { ReferenceLookup } from './references.ts';
-import { computeStatus, type Progress, type StatusInput } from './status.ts';
+import { afterPlan } from './after-plan.ts';
+import { onUnhealthyOf, truncate, unhealthyDecision } from './health.ts';
+import { checkIntervalMs, judgeUpdate, latestDigestValue, nextCheckMs, updatePolicy } from './image-update.ts';
+import { computeStatus, type KeptChanges, type Progress, type StatusInput, type UpdateCheckFailure } from './status.ts';
 import { StatusSink } from './status-sink.ts';
 
 export interface NativeContainerReconcilerDeps {
@@ -92,16 +101,27 @@ export class NativeContainerReconciler {
     });
   };
 
-  private async apply(key: string, nc: NativeContainer, ctx: ReconcileContext): Promise<Action> {
-    const sink = this.sink(key, nc);
-    const g = await gather(nc, this.deps);
+  private async apply(key: string, original: NativeContainer, ctx: ReconcileContext): Promise<Action> {
+    const sink = this.sink(key, original);
+    // A rollback or a new digest from the registry changes what is desired: gather again.
+    let nc = original;
+    let g = await gather(nc, this.deps);
+    let update: UpdateStep = {};
+    for (let pass = 0; pass < 2 && g.kind === 'observed'; pass++) {
+      update = await this.updateStep(nc, g, sink, ctx);
+      if (!update.regather) break;
+      nc = { ...nc, status: sink.current };
+      g = await gather(nc, this.deps);
+    }
     if (g.kind === 'waiting') return requeueAfter(CATCH_UP_MS);
     if (g.kind === 'problem') return this.report(nc, sink, g.seen.container, g.problem, g.engineSeen);
-    const ops = plan({ desired: g.desired, observed: g.observed, deleting: false, memory: g.memory });
+    const now = this.deps.now();
+    const ops = plan({ desired: g.desired, observed: g.observed, deleting: false, memory: g.memory, now });
     const done = doneRestart(g.desired, g.memory);
+    const kept = { changes: update.changes ?? {}, ...(update.failure ? { updateCheckFailure: update.failure } : {}) };
     if (ops.length === 0) {
-      await this.write(nc, sink, { container: g.seen.container, engineSeen: true, ...done });
-      return AWAIT_CHANGE;
+      await this.write(nc, sink, { container: g.seen.container, engineSeen: true, ...done, ...kept });
+      return wakeUp(nc, sink.current, g.seen.container, this.deps.now());
     }
     if (wasReady(nc)) this.deps.onDrift(ops[0]!.cause);
     ctx.log.info({ plan: ops.map(formatOperation) }, 'executing plan');
@@ -114,11 +134,65 @@ export class NativeContainerReconciler {
       // The next plan waits until the cache has seen what this one did, even part of it.
       this.deps.expectations.expect(key, executed.touched);
     }
-    // The restart request is carried out now; the rest of the status waits for the cache.
-    if (done.restartRequest !== undefined) {
-      await this.write(nc, sink, { container: g.seen.container, engineSeen: true, pending: true, ...done });
+    // The restart request and restarts are carried out now; the rest of the status waits for the cache.
+    const changes = { ...kept.changes, ...afterPlan(ops, g.seen.container, nc, now) };
+    for (const o of ops) {
+      if (o.type !== 'Create' && 'unhealthy' in o && o.unhealthy) {
+        this.deps.events.record(withKind(nc), 'Warning', 'Unhealthy', truncate(formatOperation(o), 1024));
+      }
+    }
+    if (done.restartRequest !== undefined || Object.keys(changes).length > 0 || kept.updateCheckFailure) {
+      await this.write(nc, sink, {
+        container: g.seen.container,
+        engineSeen: true,
+        pending: true,
+        ...done,
+        ...kept,
+        changes,
+      });
     }
     return requeueAfter(this.deps.settleFallbackMs);
+  }
+
+  /**
+   * Before a plan: judge the update under watch (a rollback changes what is desired), and ask
+   * the registry for the tag's digest when a check is due (a new digest under Apply does too).
+   */
+  private async updateStep(
+    nc: NativeContainer,
+    g: Extract<Gathered, { kind: 'observed' }>,
+    sink: StatusSink,
+    ctx: ReconcileContext,
+  ): Promise<UpdateStep> {
+    const now = this.deps.now();
+    const container = g.seen.container;
+    const judged = judgeUpdate(nc.spec, nc.status, container, now);
+    if (judged.kind === 'rollback') {
+      const { rollback } = judged;
+      ctx.log.warn({ from: rollback.from, to: rollback.to }, 'rolling back an update');
+      this.deps.events.record(withKind(nc), 'Warning', 'RolledBack', rollback.message);
+      const changes: KeptChanges = { rollback, pendingUpdate: null };
+      await this.write(nc, sink, { container, engineSeen: true, pending: true, changes });
+      return { regather: true };
+    }
+    const changes: KeptChanges = judged.kind === 'verified' || judged.kind === 'drop' ? { pendingUpdate: null } : {};
+    const due = nextCheckMs(nc.spec, nc.status);
+    if (due === undefined || now.getTime() < due - checkIntervalMs(nc.spec) * JITTER) return { changes };
+    try {
+      const digest = await g.seen.host.backend.registryDigest(normalizeImage(nc.spec.image), g.auth);
+      const latestDigest = latestDigestValue(nc.spec, digest);
+      const moved = latestDigest !== nc.status?.latestDigest;
+      if (moved) ctx.log.info({ image: nc.spec.image, digest }, 'registry digest of the tag');
+      Object.assign(changes, { latestDigest, lastUpdateCheck: now.toISOString() });
+      if (!moved || updatePolicy(nc.spec) !== 'Apply') return { changes };
+      await this.write(nc, sink, { container, engineSeen: true, changes });
+      return { regather: true };
+    } catch (err) {
+      if (err instanceof EngineUnavailableError) throw err;
+      const message = `Could not ask the registry for the digest of ${nc.spec.image}: ${err instanceof Error ? err.message : String(err)}`;
+      ctx.log.warn({ err: message }, 'image update check failed');
+      return { changes: { ...changes, lastUpdateCheck: now.toISOString() }, failure: { message } };
+    }
   }
 
   private async run(
@@ -334,6 +408,41 @@ export class NativeContainerReconciler {
 function wasReady(nc: NativeContainer): boolean {
   const ready = nc.status?.conditions?.find((c) => c.type === 'Ready');
   return nc.status?.observedGeneration === nc.metadata.generation && ready?.status === 'True';
+}
+
+/** What an image update step decided before the plan. */
+interface UpdateStep {
+  changes?: KeptChanges;
+  failure?: UpdateCheckFailure;
+  /** Status changed what is desired: gather again before planning. */
+  regather?: boolean;
+}
+
+/** A check is due this much of its interval early, so that jittered wake-ups find it due. */
+const JITTER = 0.1;
+
+/**
+ * Nothing to do now; when to look again by the clock: the next registry check (jittered), the
+ * deadline of an update under watch, the end of an unhealthy restart's back-off.
+ */
+function wakeUp(
+  nc: NativeContainer,
+  status: NativeContainer['status'],
+  c: ObservedContainer | undefined,
+  now: Date,
+): Action {
+  const nowMs = now.getTime();
+  const times: number[] = [];
+  const check = nextCheckMs(nc.spec, status);
+  if (check !== undefined) times.push(check + checkIntervalMs(nc.spec) * JITTER * (2 * Math.random() - 1));
+  const judged = judgeUpdate(nc.spec, status, c, now);
+  if (judged.kind === 'wait') times.push(judged.dueMs);
+  if (c) {
+    const d = unhealthyDecision(c, onUnhealthyOf(nc.spec), status?.unhealthyRestarts, nowMs);
+    if (d.kind === 'wait') times.push(d.dueMs);
+  }
+  if (times.length === 0) return AWAIT_CHANGE;
+  return requeueAfter(Math.max(100, Math.min(...times) - nowMs));
 }
 
 /** After a successful plan the current restart request, if any, counts as carried out. */

@@ -6,10 +6,50 @@
 // restartRequest (the last restart request carried out) and stoppedOnRequest (the container is
 // stopped because the spec said Stopped). Neither changes while the engine cannot be seen.
 import { setCondition, type Condition, type ConditionInput } from '../../api/conditions.ts';
-import type { NativeContainer, NativeContainerStatus, PortStatus } from '../../api/native-container.ts';
+import type { LastRestart, NativeContainer, NativeContainerStatus, PortStatus } from '../../api/native-container.ts';
 import type { NativeContainerReason, NativeContainerState } from '../../api/reasons.ts';
 import type { ObservedContainer } from '../../backend/container-backend.ts';
 import type { Problem } from './error-policy.ts';
+import { backoffMs, consecutiveRestarts, PROBE_OUTPUT_LIMIT, truncate } from './health.ts';
+import { checksRegistry, digestOf, latestFor, observeImage, rollbackActive, sameDigest } from './image-update.ts';
+
+/**
+ * What the operator keeps for itself in status, carried from one status to the next unless a
+ * reconcile changes it: restart counting and back-off, the stopped unhealthy container, the
+ * last probe, and the image update record.
+ */
+export type Kept = Pick<
+  NativeContainerStatus,
+  | 'restartBase'
+  | 'lastRestart'
+  | 'unhealthyRestarts'
+  | 'stoppedUnhealthy'
+  | 'lastProbe'
+  | 'latestDigest'
+  | 'lastUpdateCheck'
+  | 'imageHistory'
+  | 'pendingUpdate'
+  | 'rollback'
+>;
+/** Changes of kept fields: a value sets, null clears. */
+export type KeptChanges = { [K in keyof Kept]?: Kept[K] | null };
+const KEPT_FIELDS: (keyof Kept)[] = [
+  'restartBase',
+  'lastRestart',
+  'unhealthyRestarts',
+  'stoppedUnhealthy',
+  'lastProbe',
+  'latestDigest',
+  'lastUpdateCheck',
+  'imageHistory',
+  'pendingUpdate',
+  'rollback',
+];
+
+/** The registry could not be asked for the tag's digest: why, for the UpdateAvailable condition. */
+export interface UpdateCheckFailure {
+  message: string;
+}
 
 /** Work under way (a pull, a rebuild, a deletion), written before it starts and while it runs. */
 export interface Progress {
@@ -30,6 +70,10 @@ export interface StatusInput {
   pending?: boolean;
   /** The restart request now carried out, when this reconcile finished its plan. */
   restartRequest?: string;
+  /** Kept fields this reconcile changes (after a plan, an update check, a judgement). */
+  changes?: KeptChanges;
+  /** The last registry check failed (not kept: the next check says again). */
+  updateCheckFailure?: UpdateCheckFailure;
   now: Date;
 }
 
@@ -51,13 +95,124 @@ export function computeStatus(input: StatusInput): NativeContainerStatus {
   );
   const restartRequest = input.restartRequest ?? nc.status?.restartRequest;
   const stoppedOnRequest = rememberStop(input);
+  const kept = keptFields(input);
   return {
     observedGeneration: generation,
     state: oneWord(input),
     ...(container ? containerFields(container) : {}),
+    ...(container ? { restartCount: restartCountOf(kept, container, input.changes) } : {}),
     ...(restartRequest !== undefined ? { restartRequest } : {}),
     ...(stoppedOnRequest ? { stoppedOnRequest } : {}),
-    conditions,
+    ...kept,
+    conditions: updateConditions(input, kept, conditions),
+  };
+}
+
+/** The kept fields: the last status's, this reconcile's changes, and what the container shows. */
+function keptFields(input: StatusInput): Kept {
+  const { nc, container: c, now } = input;
+  const before = nc.status ?? {};
+  const kept: Record<string, unknown> = {};
+  for (const field of KEPT_FIELDS) {
+    const change = input.changes?.[field];
+    const value = change === undefined ? before[field] : change;
+    if (value !== null && value !== undefined) kept[field] = value;
+  }
+  const k = kept as Kept;
+  if (!rollbackActive(nc.spec, k)) delete k.rollback;
+  if (!c || !input.engineSeen) return k;
+  if (c.lastProbe) k.lastProbe = { ...c.lastProbe, output: truncate(c.lastProbe.output.trim(), PROBE_OUTPUT_LIMIT) };
+  if (k.stoppedUnhealthy && (k.stoppedUnhealthy !== c.id || c.state === 'running')) delete k.stoppedUnhealthy;
+  if (k.restartBase && k.restartBase.containerID !== c.id) delete k.restartBase;
+  const restart = policyRestart(input, k, c);
+  if (restart) k.lastRestart = restart;
+  const image = observeImage(nc.spec, k, c, now);
+  if (image.imageHistory) k.imageHistory = image.imageHistory;
+  if (image.pendingUpdate) k.pendingUpdate = image.pendingUpdate;
+  return k;
+}
+
+/**
+ * Restarts of the container: Docker's count under its restart policy, plus what was counted
+ * before Docker last reset it (a start or restart through the API resets it to 0).
+ */
+function restartCountOf(kept: Kept, c: ObservedContainer, changes: KeptChanges | undefined): number {
+  const base = kept.restartBase?.containerID === c.id ? kept.restartBase.count : 0;
+  // Written right after a start or restart: Docker's count (in this older snapshot) is now 0.
+  if (changes?.restartBase) return base;
+  return base + (c.restartCount ?? 0);
+}
+
+/** Docker restarted the container under its restart policy since the last status: why. */
+function policyRestart(input: StatusInput, kept: Kept, c: ObservedContainer): LastRestart | undefined {
+  const before = input.nc.status;
+  if (input.changes?.restartBase || before?.containerID !== c.id) return undefined;
+  const base = kept.restartBase?.containerID === c.id ? kept.restartBase.count : 0;
+  const seenByDocker = (before.restartCount ?? 0) - base;
+  if ((c.restartCount ?? 0) <= seenByDocker) return undefined;
+  return {
+    reason: c.oomKilled ? 'OOMKilled' : 'Exited',
+    at: c.startedAt ?? input.now.toISOString(),
+    ...(c.lastExitCode !== undefined ? { exitCode: c.lastExitCode } : {}),
+  };
+}
+
+/** UpdateAvailable (while the registry is asked) and RolledBack (once a rollback happened). */
+function updateConditions(input: StatusInput, kept: Kept, conditions: Condition[]): Condition[] {
+  const { nc, now } = input;
+  const generation = nc.metadata.generation ?? 0;
+  const set = (list: Condition[], c: ConditionOf): Condition[] =>
+    setCondition(list, { ...c, observedGeneration: generation }, now);
+  let list = conditions.filter((c) => c.type !== 'UpdateAvailable' || checksRegistry(nc.spec));
+  const available = updateAvailable(input, kept);
+  if (available) list = set(list, available);
+  if (kept.rollback) {
+    list = set(list, { type: 'RolledBack', status: 'True', reason: 'RolledBack', message: kept.rollback.message });
+  } else if (list.some((c) => c.type === 'RolledBack' && c.status === 'True')) {
+    list = set(list, {
+      type: 'RolledBack',
+      status: 'False',
+      reason: 'NoRollback',
+      message: 'No rollback is in force: the tag moved, spec.image changed or a rebuild was requested.',
+    });
+  }
+  return list;
+}
+
+function updateAvailable(input: StatusInput, kept: Kept): ConditionOf | undefined {
+  const spec = input.nc.spec;
+  if (!checksRegistry(spec)) return undefined;
+  const type = 'UpdateAvailable';
+  if (input.updateCheckFailure) {
+    return { type, status: 'Unknown', reason: 'UpdateCheckFailed', message: input.updateCheckFailure.message };
+  }
+  // A failed check is said until the next check, not overwritten by the digest found before it.
+  const before = input.nc.status?.conditions?.find((c) => c.type === type);
+  if (before?.reason === 'UpdateCheckFailed' && !input.changes?.lastUpdateCheck) return undefined;
+  const latest = latestFor(spec, kept);
+  if (!latest) return undefined;
+  const running = input.container?.imageDigest;
+  if (kept.rollback && sameDigest(latest, kept.rollback.from)) {
+    return {
+      type,
+      status: 'False',
+      reason: 'RolledBack',
+      message: `${spec.image} is ${digestOf(latest)}, which was rolled back; waiting for the tag to move again.`,
+    };
+  }
+  if (sameDigest(latest, running)) {
+    return {
+      type,
+      status: 'False',
+      reason: 'UpToDate',
+      message: `Running ${spec.image} at its latest digest ${digestOf(latest)}.`,
+    };
+  }
+  return {
+    type,
+    status: 'True',
+    reason: 'UpdateAvailable',
+    message: `${spec.image} is ${digestOf(latest)} in its registry; the container runs ${digestOf(running) ?? 'an image without a registry digest'}.`,
   };
 }
 
@@ -82,7 +237,6 @@ function containerFields(c: ObservedContainer): NativeContainerStatus {
     ...(c.startedAt ? { startedAt: c.startedAt } : {}),
     ...(c.finishedAt ? { finishedAt: c.finishedAt } : {}),
     ...(finished && c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
-    restartCount: c.restartCount ?? 0,
     ...(c.health ? { health: c.health } : {}),
     ...(c.ports && c.ports.length > 0 ? { ports: c.ports.map(portStatus) } : {}),
   };
@@ -129,7 +283,13 @@ function containerReadiness(input: StatusInput, c: ObservedContainer): Condition
 }
 
 function runningReadiness(input: StatusInput, c: ObservedContainer, id: string): ConditionOf {
-  if (c.state === 'running') return healthReadiness(c, id);
+  if (c.state === 'running') return healthReadiness(input, c, id);
+  if (input.nc.status?.stoppedUnhealthy === c.id && !input.pending) {
+    return notReady(
+      'Unhealthy',
+      `Container ${id} was stopped because it failed its healthcheck (onUnhealthy: Stop); a restartRequest or a change of the spec starts it again.`,
+    );
+  }
   if (c.state === 'restarting') {
     return notReady(
       'CrashLooping',
@@ -146,8 +306,8 @@ function runningReadiness(input: StatusInput, c: ObservedContainer, id: string):
   return notReady(stateReason(c.state), `Container ${id} is ${c.state}; desired state is Running.`);
 }
 
-function healthReadiness(c: ObservedContainer, id: string): ConditionOf {
-  if (c.health === 'unhealthy') return notReady('Unhealthy', `Container ${id} fails its healthcheck.`);
+function healthReadiness(input: StatusInput, c: ObservedContainer, id: string): ConditionOf {
+  if (c.health === 'unhealthy') return notReady('Unhealthy', unhealthyMessage(input, c, id));
   if (c.health === 'starting') {
     return notReady('Starting', `Container ${id} is running; waiting for its first successful healthcheck.`);
   }
@@ -214,4 +374,21 @@ function stateWord(state: ObservedContainer['state']): NativeContainerState {
 
 function stateReason(state: ObservedContainer['state']): NativeContainerReason {
   return STATE_WORDS[state] as NativeContainerReason;
+}
+
+/** Unhealthy, with the failed probe's output and what the operator does about it. */
+function unhealthyMessage(input: StatusInput, c: ObservedContainer, id: string): string {
+  const output = c.lastProbe?.output.replace(/\s+/g, ' ').trim();
+  const failed = `Container ${id} fails its healthcheck${output ? `: ${truncate(output, 200)}` : ''}.`;
+  const healthcheck = input.nc.spec.healthcheck;
+  const policy = healthcheck ? (healthcheck.onUnhealthy ?? 'Restart') : 'None';
+  if (policy === 'None') return `${failed} onUnhealthy is None: it is left running.`;
+  if (policy === 'Stop') return `${failed} onUnhealthy is Stop: stopping it.`;
+  const memory = input.nc.status?.unhealthyRestarts;
+  const consecutive = consecutiveRestarts(memory, input.now.getTime());
+  if (!memory || consecutive === 0) return `${failed} Restarting it.`;
+  const due = new Date(Date.parse(memory.at) + backoffMs(consecutive));
+  return due.getTime() > input.now.getTime()
+    ? `${failed} Back-off: ${consecutive} restarts for failed healthchecks; the next at ${due.toISOString()}.`
+    : `${failed} Restarting it.`;
 }
