@@ -2,6 +2,7 @@
 // engine and observed again through the real reflector, must leave nothing to do. A plan that
 // prints right but does not get there (a missing start, a rename the engine refuses) fails here.
 import { afterEach, describe, expect, it } from 'vitest';
+import type { NativeContainerStatus } from '../../src/api/native-container.ts';
 import type { ObservedContainer } from '../../src/backend/container-backend.ts';
 import { MemoryBackend } from '../../src/backend/memory-backend.ts';
 import { Reflector } from '../../src/backend/reflector.ts';
@@ -71,6 +72,17 @@ async function observe(engine: MemoryBackend, reflector: Reflector, desired: Des
   };
 }
 
+/** A row's memory as the status fields it is read from. */
+function rememberedBy(memory: Memory | undefined): NativeContainerStatus {
+  if (!memory) return {};
+  return {
+    ...(memory.restartRequest ? { restartRequest: memory.restartRequest } : {}),
+    ...(memory.stoppedOnRequest ? { stoppedOnRequest: true } : {}),
+    ...(memory.unhealthyRestarts ? { unhealthyRestarts: memory.unhealthyRestarts } : {}),
+    ...(memory.stoppedUnhealthy ? { stoppedUnhealthy: memory.stoppedUnhealthy } : {}),
+  };
+}
+
 /** What the status would remember after the plan ran, read back the way the reconciler reads it. */
 function memoryAfter(row: Case, after: Observed, done: boolean, ops: Operation[]): Memory {
   const nc = nativeContainer(
@@ -80,15 +92,7 @@ function memoryAfter(row: Case, after: Observed, done: boolean, ops: Operation[]
     },
     {},
   );
-  const before = {
-    ...nc,
-    status: {
-      ...(row.memory?.restartRequest ? { restartRequest: row.memory.restartRequest } : {}),
-      ...(row.memory?.stoppedOnRequest ? { stoppedOnRequest: true } : {}),
-      ...(row.memory?.unhealthyRestarts ? { unhealthyRestarts: row.memory.unhealthyRestarts } : {}),
-      ...(row.memory?.stoppedUnhealthy ? { stoppedUnhealthy: row.memory.stoppedUnhealthy } : {}),
-    },
-  };
+  const before = { ...nc, status: rememberedBy(row.memory) };
   const now = row.now ?? new Date();
   const status = computeStatus({
     nc: before,

@@ -17,24 +17,34 @@ export function afterPlan(
   now: Date,
 ): KeptChanges {
   if (!c) return {};
-  const mine = ops.filter(
-    (o) => o.type !== 'Create' && 'target' in o && o.target !== 'created' && o.target.id === c.id,
-  );
-  const base = nc.status?.restartBase?.containerID === c.id ? nc.status.restartBase.count : 0;
-  const count = base + (c.restartCount ?? 0);
+  const count = restartsSoFar(nc, c);
   const changes: KeptChanges = {};
-  for (const o of mine) {
+  for (const o of ops) {
+    if (!acts(o, c.id)) continue;
     if (o.type === 'Start' || o.type === 'Restart') changes.restartBase = { containerID: c.id, count };
-    if (o.type === 'Restart' && o.unhealthy) {
-      changes.restartBase = { containerID: c.id, count: count + 1 };
-      changes.lastRestart = {
-        reason: 'Unhealthy',
-        at: now.toISOString(),
-        ...(o.unhealthy.output ? { message: o.unhealthy.output } : {}),
-      };
-      changes.unhealthyRestarts = afterUnhealthyRestart(nc.status?.unhealthyRestarts, now);
-    }
+    if (o.type === 'Restart' && o.unhealthy)
+      Object.assign(changes, unhealthyRestart(c.id, count, o.unhealthy.output, nc, now));
     if (o.type === 'Stop' && o.unhealthy) changes.stoppedUnhealthy = c.id;
   }
   return changes;
+}
+
+type ContainerOperation = Extract<Operation, { target: unknown }>;
+
+function acts(o: Operation, id: string): o is ContainerOperation {
+  return 'target' in o && o.target !== 'created' && o.target.id === id;
+}
+
+function unhealthyRestart(id: string, count: number, output: string, nc: NativeContainer, now: Date): KeptChanges {
+  return {
+    restartBase: { containerID: id, count: count + 1 },
+    lastRestart: { reason: 'Unhealthy', at: now.toISOString(), ...(output ? { message: output } : {}) },
+    unhealthyRestarts: afterUnhealthyRestart(nc.status?.unhealthyRestarts, now),
+  };
+}
+
+/** The restarts counted so far: before Docker last reset its count, and since. */
+function restartsSoFar(nc: NativeContainer, c: ObservedContainer): number {
+  const base = nc.status?.restartBase;
+  return (base?.containerID === c.id ? base.count : 0) + (c.restartCount ?? 0);
 }

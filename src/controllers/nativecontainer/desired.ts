@@ -97,9 +97,8 @@ export function desiredContainer(nc: NativeContainer, env?: Record<string, strin
   const process = processOf(spec, sortedEnv(env ?? literal));
   const mounts = mountsOf(spec, namespace, name);
   const hash = configHash({ ...process, mounts, rebuildRequest: spec.rebuildRequest ?? null, limits: limitsOf(spec) });
-  // An update or a rollback runs another digest of the same spec: not part of the hash, so
-  // moving between digests is a rebuild of its own kind, and the hash still names the spec.
-  const target = targetImage(spec, nc.status);
+  const behaviour = behaviourOf(spec, nc);
+  const { target } = behaviour;
   const config: ContainerConfig = {
     ...processConfig(process),
     ...(target ? { image: target.image } : {}),
@@ -115,18 +114,30 @@ export function desiredContainer(nc: NativeContainer, env?: Record<string, strin
     nextName: nextContainerName(namespace, name),
     hash,
     state: spec.state,
-    // A digest never changes: once present it need not be pulled again (Never stays Never).
-    pullPolicy:
-      target && spec.imagePullPolicy !== 'Never'
-        ? 'IfNotPresent'
-        : (spec.imagePullPolicy ?? defaultPullPolicy(spec.image)),
+    ...behaviour,
     stopTimeoutSeconds: spec.stopTimeoutSeconds,
     restartsOnExit: spec.restartPolicy === 'Always' || spec.restartPolicy === 'UnlessStopped',
     volumes: (spec.volumes ?? []).map((v) => desiredVolume(namespace, name, v.name, v.autoDelete ?? true)),
     ...(spec.restartRequest !== undefined ? { restartRequest: spec.restartRequest } : {}),
     ...(spec.rebuildRequest !== undefined ? { rebuildRequest: spec.rebuildRequest } : {}),
+  };
+}
+
+/**
+ * What the operator does besides the container's configuration: which digest runs (an update
+ * or a rollback runs another digest of the same spec, not part of the hash, so moving between
+ * digests is a rebuild of its own kind and the hash still names the spec), when to pull, and
+ * what to do when the container is unhealthy.
+ */
+function behaviourOf(spec: Spec, nc: NativeContainer): Pick<Desired, 'target' | 'pullPolicy' | 'onUnhealthy'> {
+  const target = targetImage(spec, nc.status);
+  // A digest never changes: once present it need not be pulled again (Never stays Never).
+  const pinned = target !== undefined && spec.imagePullPolicy !== 'Never';
+  const onUnhealthy = onUnhealthyOf(spec);
+  return {
     ...(target ? { target } : {}),
-    ...(onUnhealthyOf(spec) ? { onUnhealthy: onUnhealthyOf(spec) } : {}),
+    pullPolicy: pinned ? 'IfNotPresent' : (spec.imagePullPolicy ?? defaultPullPolicy(spec.image)),
+    ...(onUnhealthy ? { onUnhealthy } : {}),
   };
 }
 

@@ -120,25 +120,24 @@ export function observeImage(
   now: Date,
 ): Pick<NativeContainerStatus, 'imageHistory' | 'pendingUpdate'> {
   const history = status?.imageHistory ?? [];
-  const kept = {
-    ...(history.length > 0 ? { imageHistory: history } : {}),
-    ...(status?.pendingUpdate ? { pendingUpdate: status.pendingUpdate } : {}),
-  };
   const running = c.imageDigest;
   const previous = history[0];
-  if (!running || (previous && sameDigest(previous.image, running))) return kept;
+  if (!running || (previous && sameDigest(previous.image, running))) {
+    return {
+      ...(history.length > 0 ? { imageHistory: history } : {}),
+      ...(status?.pendingUpdate ? { pendingUpdate: status.pendingUpdate } : {}),
+    };
+  }
   const reason = changeReason(spec, status, running, previous);
-  const entry: ImageHistoryEntry = { image: running, at: now.toISOString(), reason };
-  const imageHistory = [entry, ...history].slice(0, HISTORY_LENGTH);
-  const watched =
-    spec.imageUpdate !== undefined &&
-    previous !== undefined &&
-    (reason === 'UpdateApplied' || reason === 'ImageChanged') &&
-    (spec.state ?? 'Running') === 'Running';
-  const pendingUpdate: PendingUpdate | undefined = watched
-    ? { image: running, previous: previous.image, since: now.toISOString() }
-    : undefined;
-  return { imageHistory, ...(pendingUpdate ? { pendingUpdate } : {}) };
+  const imageHistory = [{ image: running, at: now.toISOString(), reason }, ...history].slice(0, HISTORY_LENGTH);
+  if (!previous || !watched(spec, reason)) return { imageHistory };
+  return { imageHistory, pendingUpdate: { image: running, previous: previous.image, since: now.toISOString() } };
+}
+
+/** An update is watched when imageUpdate asks for it and the container is meant to run. */
+function watched(spec: NativeContainerSpec, reason: ImageChange): boolean {
+  const update = reason === 'UpdateApplied' || reason === 'ImageChanged';
+  return update && spec.imageUpdate !== undefined && (spec.state ?? 'Running') === 'Running';
 }
 
 function changeReason(
@@ -173,28 +172,32 @@ export function judgeUpdate(
   if (!spec.imageUpdate || (spec.state ?? 'Running') !== 'Running') return { kind: 'drop' };
   if (!c) return { kind: 'none' };
   if (!sameDigest(c.imageDigest, p.image)) return { kind: 'drop' };
-  const seconds = deadlineMs(spec) / 1000;
   const dueMs = Date.parse(p.since) + deadlineMs(spec);
-  const nowMs = now.getTime();
-  if (spec.healthcheck) {
-    if (c.state === 'running' && c.health === 'healthy') return { kind: 'verified' };
-  } else if (nowMs >= dueMs && keptRunning(c, p)) {
-    return { kind: 'verified' };
-  }
-  if (nowMs < dueMs) return { kind: 'wait', dueMs };
+  if (provedItself(spec, c, p, now.getTime() >= dueMs)) return { kind: 'verified' };
+  if (now.getTime() < dueMs) return { kind: 'wait', dueMs };
+  return { kind: 'rollback', rollback: rollbackOf(spec, c, p, now) };
+}
+
+/** Healthy (with a healthcheck), or still running at the deadline without a restart (without one). */
+function provedItself(spec: NativeContainerSpec, c: ObservedContainer, p: PendingUpdate, deadline: boolean): boolean {
+  if (spec.healthcheck) return c.state === 'running' && c.health === 'healthy';
+  return deadline && keptRunning(c, p);
+}
+
+function rollbackOf(spec: NativeContainerSpec, c: ObservedContainer, p: PendingUpdate, now: Date): Rollback {
+  const seconds = deadlineMs(spec) / 1000;
+  const health = c.health ? `, ${c.health}` : '';
+  const restarts = c.restartCount ? `, restarted ${c.restartCount} times` : '';
   const what = spec.healthcheck
-    ? `was not healthy within ${seconds} s (${c.state}${c.health ? `, ${c.health}` : ''})`
-    : `did not keep running for ${seconds} s (${c.state}${c.restartCount ? `, restarted ${c.restartCount} times` : ''})`;
+    ? `was not healthy within ${seconds} s (${c.state}${health})`
+    : `did not keep running for ${seconds} s (${c.state}${restarts})`;
   return {
-    kind: 'rollback',
-    rollback: {
-      from: p.image,
-      to: p.previous,
-      at: now.toISOString(),
-      message: `The container on ${digestOf(p.image)} ${what}; back to ${digestOf(p.previous)}.`,
-      specImage: spec.image,
-      ...(spec.rebuildRequest !== undefined ? { rebuildRequest: spec.rebuildRequest } : {}),
-    },
+    from: p.image,
+    to: p.previous,
+    at: now.toISOString(),
+    message: `The container on ${digestOf(p.image)} ${what}; back to ${digestOf(p.previous)}.`,
+    specImage: spec.image,
+    ...(spec.rebuildRequest !== undefined ? { rebuildRequest: spec.rebuildRequest } : {}),
   };
 }
 

@@ -36,7 +36,7 @@ import { formatOperation, isRebuild, plan, type Memory, type Observed, type Oper
 import { PullReporter } from './pull-reporter.ts';
 import type { ReferenceLookup } from './references.ts';
 import { afterPlan } from './after-plan.ts';
-import { onUnhealthyOf, truncate, unhealthyDecision } from './health.ts';
+import { onUnhealthyOf, unhealthyDecision } from './health.ts';
 import { checkIntervalMs, judgeUpdate, latestDigestValue, nextCheckMs, updatePolicy } from './image-update.ts';
 import { computeStatus, type KeptChanges, type Progress, type StatusInput, type UpdateCheckFailure } from './status.ts';
 import { StatusSink } from './status-sink.ts';
@@ -103,16 +103,7 @@ export class NativeContainerReconciler {
 
   private async apply(key: string, original: NativeContainer, ctx: ReconcileContext): Promise<Action> {
     const sink = this.sink(key, original);
-    // A rollback or a new digest from the registry changes what is desired: gather again.
-    let nc = original;
-    let g = await gather(nc, this.deps);
-    let update: UpdateStep = {};
-    for (let pass = 0; pass < 2 && g.kind === 'observed'; pass++) {
-      update = await this.updateStep(nc, g, sink, ctx);
-      if (!update.regather) break;
-      nc = { ...nc, status: sink.current };
-      g = await gather(nc, this.deps);
-    }
+    const { nc, g, update } = await this.gatherWithUpdates(original, sink, ctx);
     if (g.kind === 'waiting') return requeueAfter(CATCH_UP_MS);
     if (g.kind === 'problem') return this.report(nc, sink, g.seen.container, g.problem, g.engineSeen);
     const now = this.deps.now();
@@ -134,24 +125,31 @@ export class NativeContainerReconciler {
       // The next plan waits until the cache has seen what this one did, even part of it.
       this.deps.expectations.expect(key, executed.touched);
     }
-    // The restart request and restarts are carried out now; the rest of the status waits for the cache.
+    // Restart requests and restarts are remembered now; the rest of the status waits for the cache.
     const changes = { ...kept.changes, ...afterPlan(ops, g.seen.container, nc, now) };
-    for (const o of ops) {
-      if (o.type !== 'Create' && 'unhealthy' in o && o.unhealthy) {
-        this.deps.events.record(withKind(nc), 'Warning', 'Unhealthy', truncate(formatOperation(o), 1024));
-      }
-    }
     if (done.restartRequest !== undefined || Object.keys(changes).length > 0 || kept.updateCheckFailure) {
-      await this.write(nc, sink, {
-        container: g.seen.container,
-        engineSeen: true,
-        pending: true,
-        ...done,
-        ...kept,
-        changes,
-      });
+      const input = { container: g.seen.container, engineSeen: true, pending: true, ...done, ...kept, changes };
+      await this.write(nc, sink, input);
     }
     return requeueAfter(this.deps.settleFallbackMs);
+  }
+
+  /** Gathers; a rollback or a new digest under Apply changes what is desired, so it gathers again. */
+  private async gatherWithUpdates(
+    original: NativeContainer,
+    sink: StatusSink,
+    ctx: ReconcileContext,
+  ): Promise<{ nc: NativeContainer; g: Gathered; update: UpdateStep }> {
+    let nc = original;
+    let g = await gather(nc, this.deps);
+    let update: UpdateStep = {};
+    for (let pass = 0; pass < 2 && g.kind === 'observed'; pass++) {
+      update = await this.updateStep(nc, g, sink, ctx);
+      if (!update.regather) break;
+      nc = { ...nc, status: sink.current };
+      g = await gather(nc, this.deps);
+    }
+    return { nc, g, update };
   }
 
   /**
@@ -178,20 +176,33 @@ export class NativeContainerReconciler {
     const changes: KeptChanges = judged.kind === 'verified' || judged.kind === 'drop' ? { pendingUpdate: null } : {};
     const due = nextCheckMs(nc.spec, nc.status);
     if (due === undefined || now.getTime() < due - checkIntervalMs(nc.spec) * JITTER) return { changes };
+    const checked = await this.checkRegistry(nc, g, ctx, now);
+    Object.assign(changes, checked.changes);
+    if (checked.failure) return { changes, failure: checked.failure };
+    if (changes.latestDigest === nc.status?.latestDigest || updatePolicy(nc.spec) !== 'Apply') return { changes };
+    await this.write(nc, sink, { container, engineSeen: true, changes });
+    return { regather: true };
+  }
+
+  /** Asks the registry, through the engine and with the resource's credentials, for the tag's digest. */
+  private async checkRegistry(
+    nc: NativeContainer,
+    g: Extract<Gathered, { kind: 'observed' }>,
+    ctx: ReconcileContext,
+    now: Date,
+  ): Promise<UpdateStep> {
+    const lastUpdateCheck = now.toISOString();
     try {
       const digest = await g.seen.host.backend.registryDigest(normalizeImage(nc.spec.image), g.auth);
       const latestDigest = latestDigestValue(nc.spec, digest);
-      const moved = latestDigest !== nc.status?.latestDigest;
-      if (moved) ctx.log.info({ image: nc.spec.image, digest }, 'registry digest of the tag');
-      Object.assign(changes, { latestDigest, lastUpdateCheck: now.toISOString() });
-      if (!moved || updatePolicy(nc.spec) !== 'Apply') return { changes };
-      await this.write(nc, sink, { container, engineSeen: true, changes });
-      return { regather: true };
+      if (latestDigest !== nc.status?.latestDigest) ctx.log.info({ image: nc.spec.image, digest }, 'tag digest');
+      return { changes: { latestDigest, lastUpdateCheck } };
     } catch (err) {
       if (err instanceof EngineUnavailableError) throw err;
-      const message = `Could not ask the registry for the digest of ${nc.spec.image}: ${err instanceof Error ? err.message : String(err)}`;
+      const why = err instanceof Error ? err.message : String(err);
+      const message = `Could not ask the registry for the digest of ${nc.spec.image}: ${why}`;
       ctx.log.warn({ err: message }, 'image update check failed');
-      return { changes: { ...changes, lastUpdateCheck: now.toISOString() }, failure: { message } };
+      return { changes: { lastUpdateCheck }, failure: { message } };
     }
   }
 
@@ -385,8 +396,15 @@ export class NativeContainerReconciler {
     return {
       onStep: (op) => {
         log.info({ op: op.type, cause: op.cause }, formatOperation(op));
+        // A restart or stop for a failed healthcheck is a Warning, with the probe's output.
+        const unhealthy = 'unhealthy' in op && op.unhealthy !== undefined;
         const reason = op.type === 'Create' ? 'Created' : op.type;
-        this.deps.events.record(withKind(nc), 'Normal', reason, formatOperation(op));
+        this.deps.events.record(
+          withKind(nc),
+          unhealthy ? 'Warning' : 'Normal',
+          unhealthy ? 'Unhealthy' : reason,
+          formatOperation(op),
+        );
       },
       onPullProgress,
     };

@@ -110,26 +110,32 @@ export function computeStatus(input: StatusInput): NativeContainerStatus {
 
 /** The kept fields: the last status's, this reconcile's changes, and what the container shows. */
 function keptFields(input: StatusInput): Kept {
-  const { nc, container: c, now } = input;
-  const before = nc.status ?? {};
-  const kept: Record<string, unknown> = {};
+  const k = carried(input);
+  if (!rollbackActive(input.nc.spec, k)) delete k.rollback;
+  const c = input.container;
+  return c && input.engineSeen ? observed(input, k, c) : k;
+}
+
+/** The last status's kept fields with this reconcile's changes (null clears). */
+function carried(input: StatusInput): Kept {
+  const before = input.nc.status ?? {};
+  const kept: Kept = {};
   for (const field of KEPT_FIELDS) {
     const change = input.changes?.[field];
     const value = change === undefined ? before[field] : change;
-    if (value !== null && value !== undefined) kept[field] = value;
+    if (value !== null && value !== undefined) (kept as Record<string, unknown>)[field] = value;
   }
-  const k = kept as Kept;
-  if (!rollbackActive(nc.spec, k)) delete k.rollback;
-  if (!c || !input.engineSeen) return k;
+  return kept;
+}
+
+/** What the container shows: its last probe, its restarts by Docker, the digest it runs. */
+function observed(input: StatusInput, k: Kept, c: ObservedContainer): Kept {
   if (c.lastProbe) k.lastProbe = { ...c.lastProbe, output: truncate(c.lastProbe.output.trim(), PROBE_OUTPUT_LIMIT) };
   if (k.stoppedUnhealthy && (k.stoppedUnhealthy !== c.id || c.state === 'running')) delete k.stoppedUnhealthy;
   if (k.restartBase && k.restartBase.containerID !== c.id) delete k.restartBase;
   const restart = policyRestart(input, k, c);
   if (restart) k.lastRestart = restart;
-  const image = observeImage(nc.spec, k, c, now);
-  if (image.imageHistory) k.imageHistory = image.imageHistory;
-  if (image.pendingUpdate) k.pendingUpdate = image.pendingUpdate;
-  return k;
+  return { ...k, ...observeImage(input.nc.spec, k, c, input.now) };
 }
 
 /**
@@ -143,18 +149,18 @@ function restartCountOf(kept: Kept, c: ObservedContainer, changes: KeptChanges |
   return base + (c.restartCount ?? 0);
 }
 
+function baseOf(kept: Kept, c: ObservedContainer): number {
+  return kept.restartBase?.containerID === c.id ? kept.restartBase.count : 0;
+}
+
 /** Docker restarted the container under its restart policy since the last status: why. */
 function policyRestart(input: StatusInput, kept: Kept, c: ObservedContainer): LastRestart | undefined {
   const before = input.nc.status;
   if (input.changes?.restartBase || before?.containerID !== c.id) return undefined;
-  const base = kept.restartBase?.containerID === c.id ? kept.restartBase.count : 0;
-  const seenByDocker = (before.restartCount ?? 0) - base;
+  const seenByDocker = (before.restartCount ?? 0) - baseOf(kept, c);
   if ((c.restartCount ?? 0) <= seenByDocker) return undefined;
-  return {
-    reason: c.oomKilled ? 'OOMKilled' : 'Exited',
-    at: c.startedAt ?? input.now.toISOString(),
-    ...(c.lastExitCode !== undefined ? { exitCode: c.lastExitCode } : {}),
-  };
+  const exitCode = c.lastExitCode !== undefined ? { exitCode: c.lastExitCode } : {};
+  return { reason: c.oomKilled ? 'OOMKilled' : 'Exited', at: c.startedAt ?? input.now.toISOString(), ...exitCode };
 }
 
 /** UpdateAvailable (while the registry is asked) and RolledBack (once a rollback happened). */
@@ -190,29 +196,30 @@ function updateAvailable(input: StatusInput, kept: Kept): ConditionOf | undefine
   const before = input.nc.status?.conditions?.find((c) => c.type === type);
   if (before?.reason === 'UpdateCheckFailed' && !input.changes?.lastUpdateCheck) return undefined;
   const latest = latestFor(spec, kept);
-  if (!latest) return undefined;
-  const running = input.container?.imageDigest;
+  return latest ? comparedToLatest(spec.image, latest, input.container?.imageDigest, kept) : undefined;
+}
+
+function comparedToLatest(image: string, latest: string, running: string | undefined, kept: Kept): ConditionOf {
+  const type = 'UpdateAvailable';
+  const tag = `${image} is ${digestOf(latest)}`;
   if (kept.rollback && sameDigest(latest, kept.rollback.from)) {
-    return {
-      type,
-      status: 'False',
-      reason: 'RolledBack',
-      message: `${spec.image} is ${digestOf(latest)}, which was rolled back; waiting for the tag to move again.`,
-    };
+    const message = `${tag}, which was rolled back; waiting for the tag to move again.`;
+    return { type, status: 'False', reason: 'RolledBack', message };
   }
   if (sameDigest(latest, running)) {
     return {
       type,
       status: 'False',
       reason: 'UpToDate',
-      message: `Running ${spec.image} at its latest digest ${digestOf(latest)}.`,
+      message: `Running ${image} at its latest digest ${digestOf(latest)}.`,
     };
   }
+  const runs = digestOf(running) ?? 'an image without a registry digest';
   return {
     type,
     status: 'True',
     reason: 'UpdateAvailable',
-    message: `${spec.image} is ${digestOf(latest)} in its registry; the container runs ${digestOf(running) ?? 'an image without a registry digest'}.`,
+    message: `${tag} in its registry; the container runs ${runs}.`,
   };
 }
 
