@@ -53,6 +53,8 @@ const CHECKS: Record<string, [name: string, check: Check]> = {
     (c, nc) => {
       expect(c.Config.Healthcheck?.Test).toEqual(['CMD', 'test', '-f', '/tmp/ready']);
       expect(nc.status?.health).toBe('healthy');
+      expect(nc.spec.healthcheck?.onUnhealthy).toBe('Restart');
+      expect(nc.status?.restartCount).toBe(0);
     },
   ],
   'restart-policy.yaml': [
@@ -152,6 +154,23 @@ describe('the example manifests', () => {
       await waitForReason<NativeContainer>(['-n', ns, 'nc', ncName], 'Ready', 'Running', operator);
     },
   );
+
+  it('follows the tag of the private image with private-registry/image-update.yaml', async () => {
+    const manifest = readFileSync(join(EXAMPLES, 'private-registry', 'image-update.yaml'), 'utf8').replaceAll(
+      '127.0.0.1:5000',
+      registry.host,
+    );
+    await kubectl(['apply', '-n', ns, '-f', '-'], { input: manifest });
+    const following = await waitForReason<NativeContainer>(
+      ['-n', ns, 'nc', 'following'],
+      'UpdateAvailable',
+      'UpToDate',
+      operator,
+    );
+    expect(following.status?.latestDigest).toMatch(new RegExp(`^${registry.host}/demo/app:1@sha256:[0-9a-f]{64}$`));
+    expect(following.status?.imageDigest?.split('@')[1]).toBe(following.status?.latestDigest?.split('@')[1]);
+    await waitForReason<NativeContainer>(['-n', ns, 'nc', 'following'], 'Ready', 'Running', operator);
+  });
 
   it('removes every container when the examples are deleted', async () => {
     await kubectl(['delete', '-n', ns, '-f', EXAMPLES, '--timeout=120s']);

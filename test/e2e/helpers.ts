@@ -136,7 +136,7 @@ export async function patchSpec(namespace: string, resource: string, spec: Recor
   await kubectl(['patch', '-n', namespace, resource, '--type=merge', '-p', JSON.stringify({ spec })]);
 }
 
-/** The output of a command run in a container. */
+/** The output of a command run in a container; a command that fails throws. */
 export async function execIn(id: string, cmd: string[]): Promise<string> {
   const exec = await docker().getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
   const stream = await exec.start({ hijack: true, stdin: false });
@@ -154,7 +154,10 @@ export async function execIn(id: string, cmd: string[]): Promise<string> {
     out.push(all.subarray(i + 8, i + 8 + size));
     i += 8 + size;
   }
-  return Buffer.concat(out).toString('utf8');
+  const text = Buffer.concat(out).toString('utf8');
+  const { ExitCode } = await exec.inspect();
+  if (ExitCode !== 0) throw new Error(`${cmd.join(' ')} exited with ${ExitCode} in ${id.slice(0, 12)}: ${text}`);
+  return text;
 }
 
 /** A NativeContainer manifest with a long-running shell that stops promptly on SIGTERM. */

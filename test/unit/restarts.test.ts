@@ -106,6 +106,21 @@ describe('Ready of an unhealthy container', () => {
     expect(ready(computeStatus({ nc, container: c, engineSeen: true, now }))?.message).toContain('left running');
   });
 
+  it('remembers the stop when written right after it, while the container is still seen running', () => {
+    const c = container('c1', 'running', 'h', { health: 'unhealthy', lastProbe: probe });
+    const ops: Operation[] = [{ type: 'Stop', target: { id: 'c1' }, cause: 'unhealthy', unhealthy: { output: '' } }];
+    const changes = afterPlan(ops, c, checked, now);
+    const written = computeStatus({ nc: checked, container: c, engineSeen: true, pending: true, changes, now });
+    expect(written.stoppedUnhealthy).toBe('c1');
+    const runningAgain = computeStatus({
+      nc: { ...checked, status: written },
+      container: container('c1', 'running', 'h'),
+      engineSeen: true,
+      now,
+    });
+    expect(runningAgain.stoppedUnhealthy).toBeUndefined();
+  });
+
   it('says why a container stopped for its healthcheck stays stopped', () => {
     const nc = { ...checked, status: { stoppedUnhealthy: 'c1' } };
     const s = computeStatus({

@@ -131,7 +131,11 @@ function carried(input: StatusInput): Kept {
 /** What the container shows: its last probe, its restarts by Docker, the digest it runs. */
 function observed(input: StatusInput, k: Kept, c: ObservedContainer): Kept {
   if (c.lastProbe) k.lastProbe = { ...c.lastProbe, output: truncate(c.lastProbe.output.trim(), PROBE_OUTPUT_LIMIT) };
-  if (k.stoppedUnhealthy && (k.stoppedUnhealthy !== c.id || c.state === 'running')) delete k.stoppedUnhealthy;
+  // Written right after the stop, the container is still seen running: kept; cleared once it runs again.
+  const justStopped = input.changes?.stoppedUnhealthy !== undefined;
+  if (k.stoppedUnhealthy && !justStopped && (k.stoppedUnhealthy !== c.id || c.state === 'running')) {
+    delete k.stoppedUnhealthy;
+  }
   if (k.restartBase && k.restartBase.containerID !== c.id) delete k.restartBase;
   const restart = policyRestart(input, k, c);
   if (restart) k.lastRestart = restart;
