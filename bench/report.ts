@@ -42,10 +42,10 @@ export function table(rows: Row[]): string {
   return lines.join('\n');
 }
 
-export function writeResults(rows: Row[], machine: Record<string, string | number>): string {
+export function writeResults(rows: Row[], machine: Record<string, string | number>, name = 'latest.json'): string {
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
-  const file = `${dir}latest.json`;
+  const file = `${dir}${name}`;
   writeFileSync(
     file,
     `${JSON.stringify({ date: new Date().toISOString(), machine, rows: rows.map((r) => ({ ...r, met: met(r) })) }, null, 2)}\n`,

@@ -3,12 +3,14 @@
 // bench/results/latest.json; asserts nothing (timing goals live here, never in tests).
 //   npm run bench                      # every row (about 20 min: 500 resources idle for 10 min)
 //   npm run bench -- --quick           # without the 500-resource rows (about 3 min)
-//   npm run bench -- --only=kill,stop  # some rows: one, fifty, kill, stop, delete, scale
+//   npm run bench -- --only=kill,stop  # some rows: one, heal, fifty, kill, stop, delete, scale
+//                                        (written to bench/results/only-<rows>.json, not latest.json)
 //   NCO_BENCH_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' npm run bench -- --quick
 import { runAll } from '../src/local/cleanup.ts';
 import { stopAll, stopAllOnSignals } from '../src/local/processes.ts';
 import { machine, table, writeResults, type Row } from './report.ts';
 import { scale } from './scale.ts';
+import { heal } from './heal.ts';
 import { fifty, kill, one, remove, stop } from './scenarios.ts';
 import { removeLeftovers, setUp, startOperator, type Bench } from './setup.ts';
 
@@ -37,6 +39,7 @@ async function main(): Promise<void> {
   try {
     await startOperator(b, 2);
     if (wanted('one')) rows.push(...(await step('one', () => one(b))));
+    if (wanted('heal')) rows.push(...(await step('heal', () => heal(b))));
     let workers = 8;
     const needFifty = ['fifty', 'kill', 'stop', 'delete'].some(wanted);
     if (needFifty) {
@@ -62,7 +65,8 @@ function report(rows: Row[], dockerVersion: string): void {
   );
   process.stdout.write(`${table(rows)}\n\n`);
   for (const r of rows) if (r.detail) process.stdout.write(`${r.key}: ${JSON.stringify(r.detail)}\n`);
-  process.stdout.write(`\nwritten to ${writeResults(rows, info)}\n`);
+  const file = only ? `only-${only.join('-')}.json` : 'latest.json';
+  process.stdout.write(`\nwritten to ${writeResults(rows, info, file)}\n`);
 }
 
 async function tearDown(b: Bench): Promise<void> {
