@@ -55,6 +55,7 @@ describe('containers that fail their healthcheck', () => {
     console.log(
       `unhealthy restart ${Date.parse(restarted.status!.lastRestart!.at) - removedAt} ms after the check began to fail`,
     );
+    console.log(`status.lastRestart: ${JSON.stringify(restarted.status?.lastRestart)}`);
     expect(restarted.status?.containerID).toBe(id); // restarted, not recreated
     expect(restarted.status?.startedAt).not.toBe(startedAt);
     expect(restarted.status?.restartCount).toBe(1);
@@ -103,6 +104,7 @@ describe('containers that fail their healthcheck', () => {
       (o) => condition(o, 'Ready')?.message.includes('Back-off') ?? false,
       operator,
     );
+    console.log(`Ready: ${condition(backingOff, 'Ready')?.message}`);
     expect(condition(backingOff, 'Ready')).toMatchObject({ status: 'False', reason: 'Unhealthy' });
     expect(condition(backingOff, 'Ready')?.message).toContain('no /tmp/healthy');
   });

@@ -133,6 +133,7 @@ describe('following a tag and rolling back a bad update', () => {
       'UpdateAvailable',
       operator,
     );
+    console.log(`UpdateAvailable: ${condition(available, 'UpdateAvailable')?.message}`);
     expect(condition(available, 'UpdateAvailable')?.status).toBe('True');
     expect(condition(available, 'UpdateAvailable')?.message).toContain(digests['v1']);
     expect(condition(available, 'UpdateAvailable')?.message).toContain(digests['v2']);
@@ -168,6 +169,8 @@ describe('following a tag and rolling back a bad update', () => {
       (o) => condition(o, 'RolledBack')?.status === 'True' && runs(o, digests['v2']!),
       operator,
     );
+    console.log(`RolledBack: ${condition(rolledBack, 'RolledBack')?.message}`);
+    console.log(`imageHistory: ${JSON.stringify(rolledBack.status?.imageHistory)}`);
     expect(condition(rolledBack, 'RolledBack')?.message).toContain(digests['v3']);
     expect(rolledBack.status?.rollback?.to).toContain(digests['v2']);
     const history = rolledBack.status!.imageHistory!;
