@@ -61,15 +61,20 @@ describe('containers that fail their healthcheck', () => {
     expect(restarted.status?.restartCount).toBe(1);
     expect(restarted.status?.lastRestart?.message).toContain('no /tmp/healthy');
     expect(restarted.status?.unhealthyRestarts?.count).toBe(1);
-    const events = await getJson<{ items: { reason: string; type: string; message: string }[] }>([
-      'get',
-      '-n',
-      ns,
-      'events',
-      '--field-selector',
-      'involvedObject.name=flaky',
-    ]);
-    const event = events.items.find((e) => e.reason === 'Unhealthy');
+    // Events are sent in the background.
+    let event: { reason: string; type: string; message: string } | undefined;
+    await eventually('an Unhealthy Event', async () => {
+      const events = await getJson<{ items: { reason: string; type: string; message: string }[] }>([
+        'get',
+        '-n',
+        ns,
+        'events',
+        '--field-selector',
+        'involvedObject.name=flaky',
+      ]);
+      event = events.items.find((e) => e.reason === 'Unhealthy');
+      return event !== undefined;
+    });
     expect(event?.type).toBe('Warning');
     expect(event?.message).toContain('no /tmp/healthy');
   });
@@ -127,6 +132,30 @@ describe('containers that fail their healthcheck', () => {
     expect(after.status?.startedAt).toBe(unhealthy.status?.startedAt);
     expect(after.status?.state).toBe('Running');
     expect(after.status?.lastProbe?.output).toContain('no /tmp/healthy');
+  });
+
+  it('says Exited, with the exit code of the run, when Docker restarted the container under its policy', async () => {
+    await kubectlApply(ns, sleeper('crashing', { command: ['/bin/sh', '-c', 'sleep 1; exit 3'] }));
+    const crashed = await waitFor<NativeContainer>(
+      'restarted by Docker',
+      ['-n', ns, 'nc', 'crashing'],
+      (o) => o.status?.lastRestart?.reason === 'Exited',
+      operator,
+    );
+    expect(crashed.status?.lastRestart?.exitCode).toBe(3);
+    expect(crashed.status?.restartCount).toBeGreaterThanOrEqual(1);
+  });
+
+  it('says OOMKilled when the kernel killed the last run for its memory limit', async () => {
+    const hungry = ['/bin/sh', '-c', 'sleep 1; exec /bin/busybox dd if=/dev/zero of=/dev/null bs=64M count=1'];
+    await kubectlApply(ns, sleeper('hungry', { command: hungry, resources: { memory: '8Mi' } }));
+    const killed = await waitFor<NativeContainer>(
+      'restarted after an OOM kill',
+      ['-n', ns, 'nc', 'hungry'],
+      (o) => o.status?.lastRestart?.reason === 'OOMKilled',
+      operator,
+    );
+    expect(killed.status?.lastRestart?.exitCode).toBe(137);
   });
 
   it('stops it under onUnhealthy Stop, keeps it stopped, and a restartRequest starts it again', async () => {

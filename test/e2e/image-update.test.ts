@@ -14,6 +14,7 @@ import { cleanupSteps } from './cleanup.ts';
 import {
   buildSecondImage,
   condition,
+  execIn,
   forgetRegistry,
   kubectlApply,
   patchSpec,
@@ -53,6 +54,10 @@ describe('following a tag and rolling back a bad update', () => {
 
   /** Pushes a local image as app:1 (the tag moves) and returns the digest the registry gave it. */
   async function push(local: string): Promise<string> {
+    return pushAs(local, app);
+  }
+
+  async function pushAs(local: string, ref: string): Promise<string> {
     const host = { host: env().dockerHost };
     const run = async (args: string[], input?: string): Promise<string> => {
       const res = await dockerCli(host, args, { input });
@@ -61,11 +66,11 @@ describe('following a tag and rolling back a bad update', () => {
     };
     await run(['login', registry.host, '-u', registry.username, '--password-stdin'], registry.password);
     try {
-      await run(['tag', local, app]);
-      const out = await run(['push', app]);
+      await run(['tag', local, ref]);
+      const out = await run(['push', ref]);
       const digest = /digest: (sha256:[0-9a-f]{64})/.exec(out)?.[1];
       if (!digest) throw new Error(`no digest in docker push output: ${out}`);
-      await run(['rmi', app]);
+      await run(['rmi', ref]);
       return digest;
     } finally {
       await dockerCli(host, ['logout', registry.host]);
@@ -111,9 +116,11 @@ describe('following a tag and rolling back a bad update', () => {
         secretRef: { name: 'app' },
         healthcheck: HEALTHCHECK,
         imageUpdate: { policy: 'Notify', intervalSeconds: 2, healthDeadlineSeconds: 15 },
+        volumes: [{ name: 'data', mountPath: '/data' }],
       }),
     );
     const running = await waitForReason<NativeContainer>(['-n', ns, 'nc', 'app'], 'Ready', 'Running', operator);
+    await execIn(running.status!.containerID!, ['/bin/sh', '-c', 'echo precious > /data/file']);
     expect(running.status?.imageDigest).toBe(`${registry.host}/team/app@${digests['v1']}`);
     const upToDate = await waitForReason<NativeContainer>(
       ['-n', ns, 'nc', 'app'],
@@ -140,7 +147,8 @@ describe('following a tag and rolling back a bad update', () => {
     expect(available.status?.latestDigest).toBe(`${app}@${digests['v2']}`);
     expect(available.status?.imageDigest).toContain(digests['v1']);
     const images = await docker().listImages();
-    expect(images.flatMap((i) => i.RepoDigests ?? []).some((d) => d.endsWith(digests['v2']!))).toBe(false);
+    const pulled = `${registry.host}/team/app@${digests['v2']}`;
+    expect(images.flatMap((i) => i.RepoDigests ?? [])).not.toContain(pulled);
   });
 
   it('Apply: pulls the new digest and rebuilds onto it, new container first, the update verified once healthy', async () => {
@@ -176,15 +184,18 @@ describe('following a tag and rolling back a bad update', () => {
     const history = rolledBack.status!.imageHistory!;
     expect(history.slice(0, 3).map((h) => h.reason)).toEqual(['RolledBack', 'UpdateApplied', 'UpdateApplied']);
     expect(history[1]!.image).toContain(digests['v3']);
-    const events = await getJson<{ items: { reason: string; message: string }[] }>([
-      'get',
-      '-n',
-      ns,
-      'events',
-      '--field-selector',
-      'involvedObject.name=app',
-    ]);
-    expect(events.items.some((e) => e.reason === 'RolledBack' && e.message.includes(digests['v3']!))).toBe(true);
+    // Events are sent in the background.
+    await eventually('a RolledBack Event naming the bad digest', async () => {
+      const events = await getJson<{ items: { reason: string; message: string }[] }>([
+        'get',
+        '-n',
+        ns,
+        'events',
+        '--field-selector',
+        'involvedObject.name=app',
+      ]);
+      return events.items.some((e) => e.reason === 'RolledBack' && e.message.includes(digests['v3']!));
+    });
 
     // Two more registry checks with the tag still on the bad digest: nothing moves.
     const checkedAt = Date.parse(rolledBack.status!.lastUpdateCheck!);
@@ -209,6 +220,30 @@ describe('following a tag and rolling back a bad update', () => {
     );
     expect(moved.status?.rollback).toBeUndefined();
     expect(condition(moved, 'RolledBack')).toMatchObject({ status: 'False', reason: 'NoRollback' });
+  });
+
+  it('rolls back a new spec.image that never becomes healthy to the digest before, with the same volume data', async () => {
+    const bad = `${registry.host}/team/app:bad`;
+    await pushAs(BAD_IMAGE, bad);
+    await patchSpec(ns, 'nc/app', { image: bad });
+    const rolledBack = await waitFor<NativeContainer>(
+      'rolled back from app:bad',
+      ['-n', ns, 'nc', 'app'],
+      (o) => condition(o, 'RolledBack')?.status === 'True' && runs(o, digests['v1']!),
+      operator,
+    );
+    expect(rolledBack.status?.rollback?.specImage).toBe(bad);
+    expect(rolledBack.status?.imageHistory?.[1]?.reason).toBe('ImageChanged');
+    expect(await execIn(rolledBack.status!.containerID!, ['cat', '/data/file'])).toBe('precious\n');
+    // Back to a good spec.image: the rollback ends.
+    await patchSpec(ns, 'nc/app', { image: app });
+    const back = await waitFor<NativeContainer>(
+      'running app:1 from the spec',
+      ['-n', ns, 'nc', 'app'],
+      (o) => o.status?.rollback === undefined && condition(o, 'Ready')?.reason === 'Running',
+      operator,
+    );
+    expect(runs(back, digests['v1']!)).toBe(true);
   });
 
   it('never shows the password or its base64 in status, Events, labels, the environment or the operator log', async () => {

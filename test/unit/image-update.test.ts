@@ -92,13 +92,21 @@ describe('the digest history and the update under watch', () => {
     const first = observeImage(spec(), {}, running(D1), now);
     expect(first.imageHistory).toEqual([{ image: `${APP}@${D1}`, at: now.toISOString(), reason: 'Created' }]);
     expect(first.pendingUpdate).toBeUndefined();
-    const second = observeImage(spec(), { ...first, latestDigest: `${APP}:1@${D2}` }, running(D2), at(5));
+    const applied = running(D2, { image: `${APP}@${D2}` });
+    const second = observeImage(spec(), { ...first, latestDigest: `${APP}:1@${D2}` }, applied, at(5));
     expect(second.imageHistory?.[0]).toMatchObject({ image: `${APP}@${D2}`, reason: 'UpdateApplied' });
     expect(second.pendingUpdate).toEqual({
       image: `${APP}@${D2}`,
       previous: `${APP}@${D1}`,
       since: at(5).toISOString(),
     });
+  });
+
+  it('tells an applied update (created by digest) from a changed spec.image (created from its tag)', () => {
+    const first = observeImage(spec(), {}, running(D1), now);
+    const changed = observeImage(spec({ image: `${APP}:2` }), first, running(D2, { image: `${APP}:2` }), at(5));
+    expect(changed.imageHistory?.[0]?.reason).toBe('ImageChanged');
+    expect(changed.pendingUpdate?.previous).toBe(`${APP}@${D1}`);
   });
 
   it('keeps five digests, newest first', () => {

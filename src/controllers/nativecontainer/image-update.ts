@@ -128,7 +128,7 @@ export function observeImage(
       ...(status?.pendingUpdate ? { pendingUpdate: status.pendingUpdate } : {}),
     };
   }
-  const reason = changeReason(spec, status, running, previous);
+  const reason = changeReason(spec, status, c, previous);
   const imageHistory = [{ image: running, at: now.toISOString(), reason }, ...history].slice(0, HISTORY_LENGTH);
   if (!previous || !watched(spec, reason)) return { imageHistory };
   return { imageHistory, pendingUpdate: { image: running, previous: previous.image, since: now.toISOString() } };
@@ -140,16 +140,20 @@ function watched(spec: NativeContainerSpec, reason: ImageChange): boolean {
   return update && spec.imageUpdate !== undefined && (spec.state ?? 'Running') === 'Running';
 }
 
+/**
+ * Why the container runs another digest. An update or a rollback creates it by digest; a
+ * container created from spec.image's tag came from a change of the spec (or a rebuild).
+ */
 function changeReason(
   spec: NativeContainerSpec,
   status: NativeContainerStatus | undefined,
-  running: string,
+  c: ObservedContainer,
   previous: ImageHistoryEntry | undefined,
 ): ImageChange {
   if (!previous) return 'Created';
-  if (rollbackActive(spec, status) && sameDigest(status?.rollback?.to, running)) return 'RolledBack';
-  if (updatePolicy(spec) === 'Apply' && sameDigest(latestFor(spec, status), running)) return 'UpdateApplied';
-  return 'ImageChanged';
+  if (rollbackActive(spec, status) && sameDigest(status?.rollback?.to, c.imageDigest)) return 'RolledBack';
+  const byDigest = c.image.includes('@') && !pinnedByDigest(spec.image);
+  return byDigest && updatePolicy(spec) === 'Apply' ? 'UpdateApplied' : 'ImageChanged';
 }
 
 export type UpdateJudgement =
