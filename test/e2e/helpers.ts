@@ -128,6 +128,22 @@ export async function waitForReason<T extends WithConditions>(
   );
 }
 
+/** A Secret with the registry's password and a ContainerSecret `name` that refers to it. */
+export async function applyRegistryCredentials(namespace: string, registry: Registry, name: string): Promise<void> {
+  await kubectlApply(namespace, {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: `${name}-pw` },
+    stringData: { password: registry.password },
+  });
+  await kubectlApply(namespace, {
+    apiVersion: 'nativecontainer.io/v1alpha1',
+    kind: 'ContainerSecret',
+    metadata: { name },
+    spec: { server: registry.host, username: registry.username, passwordSecretRef: { name: `${name}-pw` } },
+  });
+}
+
 export async function kubectlApply(namespace: string, manifest: unknown): Promise<void> {
   await kubectl(['apply', '-n', namespace, '-f', '-'], { input: JSON.stringify(manifest) });
 }

@@ -12,6 +12,7 @@ import type { Registry } from '../../src/local/registry.ts';
 import { TEST_IMAGE } from '../../src/local/test-image.ts';
 import { cleanupSteps } from './cleanup.ts';
 import {
+  applyRegistryCredentials,
   buildSecondImage,
   condition,
   execIn,
@@ -84,18 +85,7 @@ describe('following a tag and rolling back a bad update', () => {
     app = `${registry.host}/team/app:1`;
     ns = await createNamespace('update');
     operator = startOperator('update');
-    await kubectlApply(ns, {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'app-pw' },
-      stringData: { password: registry.password },
-    });
-    await kubectlApply(ns, {
-      apiVersion: 'nativecontainer.io/v1alpha1',
-      kind: 'ContainerSecret',
-      metadata: { name: 'app' },
-      spec: { server: registry.host, username: registry.username, passwordSecretRef: { name: 'app-pw' } },
-    });
+    await applyRegistryCredentials(ns, registry, 'app');
   });
 
   afterAll(async () => {

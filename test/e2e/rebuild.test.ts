@@ -8,6 +8,7 @@ import type { Registry } from '../../src/local/registry.ts';
 import type { ProcessHandle } from '../../src/local/processes.ts';
 import { TEST_IMAGE } from '../../src/local/test-image.ts';
 import {
+  applyRegistryCredentials,
   buildSecondImage,
   condition,
   execIn,
@@ -45,18 +46,7 @@ describe('rebuilds, in-place changes and requests', () => {
     registry = await registryWith({ 'app:1': TEST_IMAGE, 'app:2': TEST_IMAGE_2 });
     await forgetImages([image('1'), image('2')]);
     ns = await createNamespace('rebuild');
-    await kubectlApply(ns, {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'pw' },
-      stringData: { password: registry.password },
-    });
-    await kubectlApply(ns, {
-      apiVersion: 'nativecontainer.io/v1alpha1',
-      kind: 'ContainerSecret',
-      metadata: { name: 'reg' },
-      spec: { server: registry.host, username: registry.username, passwordSecretRef: { name: 'pw' } },
-    });
+    await applyRegistryCredentials(ns, registry, 'reg');
     operator = startOperator('rebuild');
   });
 
