@@ -121,6 +121,8 @@ export interface ImageHistoryEntry {
   image: string;
   at: string;
   reason: ImageChange;
+  /** spec.image when it ran. */
+  specImage?: string;
 }
 
 /** An update the operator watches: the new container must be healthy (or keep running) by the deadline. */

@@ -90,7 +90,9 @@ describe('following a tag', () => {
 describe('the digest history and the update under watch', () => {
   it('records the first digest without watching it, then watches a changed one', () => {
     const first = observeImage(spec(), {}, running(D1), now);
-    expect(first.imageHistory).toEqual([{ image: `${APP}@${D1}`, at: now.toISOString(), reason: 'Created' }]);
+    expect(first.imageHistory).toEqual([
+      { image: `${APP}@${D1}`, at: now.toISOString(), reason: 'Created', specImage: `${APP}:1` },
+    ]);
     expect(first.pendingUpdate).toBeUndefined();
     const applied = running(D2, { image: `${APP}@${D2}` });
     const second = observeImage(spec(), { ...first, latestDigest: `${APP}:1@${D2}` }, applied, at(5));
@@ -102,11 +104,13 @@ describe('the digest history and the update under watch', () => {
     });
   });
 
-  it('tells an applied update (created by digest) from a changed spec.image (created from its tag)', () => {
+  it('tells an applied update from a changed spec.image, even one Apply pinned to its digest', () => {
     const first = observeImage(spec(), {}, running(D1), now);
-    const changed = observeImage(spec({ image: `${APP}:2` }), first, running(D2, { image: `${APP}:2` }), at(5));
-    expect(changed.imageHistory?.[0]?.reason).toBe('ImageChanged');
-    expect(changed.pendingUpdate?.previous).toBe(`${APP}@${D1}`);
+    for (const image of [`${APP}:2`, `${APP}@${D2}`]) {
+      const changed = observeImage(spec({ image: `${APP}:2` }), first, running(D2, { image }), at(5));
+      expect(changed.imageHistory?.[0]).toMatchObject({ reason: 'ImageChanged', specImage: `${APP}:2` });
+      expect(changed.pendingUpdate?.previous).toBe(`${APP}@${D1}`);
+    }
   });
 
   it('keeps five digests, newest first', () => {

@@ -129,7 +129,8 @@ export function observeImage(
     };
   }
   const reason = changeReason(spec, status, c, previous);
-  const imageHistory = [{ image: running, at: now.toISOString(), reason }, ...history].slice(0, HISTORY_LENGTH);
+  const entry = { image: running, at: now.toISOString(), reason, specImage: spec.image };
+  const imageHistory = [entry, ...history].slice(0, HISTORY_LENGTH);
   if (!previous || !watched(spec, reason)) return { imageHistory };
   return { imageHistory, pendingUpdate: { image: running, previous: previous.image, since: now.toISOString() } };
 }
@@ -141,8 +142,9 @@ function watched(spec: NativeContainerSpec, reason: ImageChange): boolean {
 }
 
 /**
- * Why the container runs another digest. An update or a rollback creates it by digest; a
- * container created from spec.image's tag came from a change of the spec (or a rebuild).
+ * Why the container runs another digest: a rollback; a new spec.image (even when Apply pinned
+ * its digest); an update, which creates the container by digest; else a change of the spec or a
+ * rebuild that found the tag moved.
  */
 function changeReason(
   spec: NativeContainerSpec,
@@ -152,6 +154,7 @@ function changeReason(
 ): ImageChange {
   if (!previous) return 'Created';
   if (rollbackActive(spec, status) && sameDigest(status?.rollback?.to, c.imageDigest)) return 'RolledBack';
+  if (previous.specImage !== undefined && previous.specImage !== spec.image) return 'ImageChanged';
   const byDigest = c.image.includes('@') && !pinnedByDigest(spec.image);
   return byDigest && updatePolicy(spec) === 'Apply' ? 'UpdateApplied' : 'ImageChanged';
 }
