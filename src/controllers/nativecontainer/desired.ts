@@ -101,7 +101,7 @@ export function desiredContainer(nc: NativeContainer, env?: Record<string, strin
     nextName: nextContainerName(namespace, name),
     hash,
     state: spec.state,
-    pullPolicy: spec.imagePullPolicy ?? defaultPullPolicy(spec.image),
+    pullPolicy: pullPolicyOf(spec),
     stopTimeoutSeconds: spec.stopTimeoutSeconds,
     restartsOnExit: spec.restartPolicy === 'Always' || spec.restartPolicy === 'UnlessStopped',
     volumes: (spec.volumes ?? []).map((v) => desiredVolume(namespace, name, v.name, v.autoDelete ?? true)),
@@ -159,7 +159,7 @@ interface ProcessFields {
 
 function processOf(spec: Spec, env: Record<string, string>): ProcessFields {
   return {
-    image: normalizeImage(spec.image),
+    image: spec.image === undefined ? '' : normalizeImage(spec.image),
     command: spec.command ?? null,
     args: spec.args ?? null,
     env,
@@ -192,6 +192,11 @@ function processConfig(
     ...(p.stopSignal ? { stopSignal: p.stopSignal } : {}),
     log: p.log,
   };
+}
+
+/** Undefined image: imageFrom, for a deletion (gather sets the image the build pushed otherwise). */
+function pullPolicyOf(spec: Spec): PullPolicy {
+  return spec.imagePullPolicy ?? defaultPullPolicy(spec.image ?? '');
 }
 
 // Docker cannot lift a limit in place (0 means "unchanged" to docker update), so adding or

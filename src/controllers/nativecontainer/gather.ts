@@ -18,7 +18,7 @@ import { unreachable, type Problem } from './error-policy.ts';
 import type { Expectations } from './expectations.ts';
 import { containerName, DEFAULT_HOST, LABELS, volumeSelector } from './identity.ts';
 import type { Memory, Observed } from './plan.ts';
-import { resolveReferences, UnresolvedReferenceError, type ReferenceLookup } from './references.ts';
+import { resolveReferences, UnresolvedReferenceError, withBuiltImage, type ReferenceLookup } from './references.ts';
 
 export interface GatherDeps {
   refs: ReferenceLookup;
@@ -79,15 +79,14 @@ export async function gather(nc: NativeContainer, deps: GatherDeps): Promise<Gat
   }
   let resolved;
   try {
+    // With imageFrom, everything below sees the image its ImageBuild pushed last.
+    nc = withBuiltImage(nc, deps.refs);
     resolved = resolveReferences(nc, deps.refs);
   } catch (err) {
     if (!(err instanceof UnresolvedReferenceError)) throw err;
-    return {
-      kind: 'problem',
-      seen: s,
-      engineSeen,
-      problem: { reason: err.reason, message: err.message, terminal: true },
-    };
+    // A pending build is not a mistake to fix: the build's progress requeues the resource.
+    const terminal = err.reason !== 'ImageBuildPending';
+    return { kind: 'problem', seen: s, engineSeen, problem: { reason: err.reason, message: err.message, terminal } };
   }
   if (!engineSeen) {
     const problem = unreachable(backend.endpoint, reflector.unavailableReason(), {

@@ -1,0 +1,48 @@
+// Writes the status of one build as it goes: each phase at once, progress at most once per
+// interval, all writes in order (one chain), each only when the status changed.
+import type { ImageBuild, ImageBuildStatus } from '../../api/image-build.ts';
+import type { KubeClient } from '../../runtime/kube-client.ts';
+import { writeStatus } from '../../runtime/status-writer.ts';
+import { computeBuildStatus, type BuildState } from './status.ts';
+
+export interface ReporterOptions {
+  client: KubeClient;
+  path: string;
+  ib: ImageBuild;
+  now: () => Date;
+  intervalMs: number;
+  onError: (err: unknown) => void;
+}
+
+export class StatusReporter {
+  private readonly o: ReporterOptions;
+  private current: ImageBuildStatus | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private lastProgress = 0;
+
+  constructor(o: ReporterOptions) {
+    this.o = o;
+    this.current = o.ib.status;
+  }
+
+  /** Writes the state (after any write in flight). */
+  readonly report = (state: BuildState): Promise<void> => {
+    const next = this.chain.then(() => this.write(state));
+    this.chain = next.catch(() => undefined);
+    return next;
+  };
+
+  /** Writes progress unless one was written within the interval; a failed write is only logged. */
+  readonly progress = (state: BuildState): void => {
+    const at = this.o.now().getTime();
+    if (at - this.lastProgress < this.o.intervalMs) return;
+    this.lastProgress = at;
+    this.report(state).catch(this.o.onError);
+  };
+
+  private async write(state: BuildState): Promise<void> {
+    const status = computeBuildStatus({ ...this.o.ib, status: this.current }, state, this.o.now());
+    await writeStatus(this.o.client, this.o.path, this.current, status);
+    this.current = status;
+  }
+}
