@@ -10,6 +10,7 @@ import type { ImageBuilder } from '../../backend/image-builder.ts';
 import type { EventRecorder } from '../../runtime/events.ts';
 import type { KubeClient } from '../../runtime/kube-client.ts';
 import type { Manager } from '../../runtime/manager.ts';
+import { OwnWrites } from '../../runtime/own-writes.ts';
 import { Slots } from '../../runtime/slots.ts';
 import { BY_CONFIG_MAP, BY_CONTAINER_SECRET, BY_SECRET } from '../indexes.ts';
 import { referenceLookup } from '../nativecontainer/controller.ts';
@@ -56,6 +57,7 @@ export function registerImageBuildController(o: ImageBuildControllerOptions): vo
     client: o.client,
     events: o.events,
     get: (key) => builds.get(key),
+    written: new OwnWrites<ImageBuild>(),
     refs: referenceLookup(manager),
     // Placement on hosts comes with ContainerHosts; until then every build runs on the default one.
     engine: () => {

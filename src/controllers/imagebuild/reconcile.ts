@@ -17,6 +17,7 @@ import { AWAIT_CHANGE, requeueAfter, type Action, type ReconcileContext } from '
 import type { EventRecorder } from '../../runtime/events.ts';
 import { withFinalizer, type CleanupResult } from '../../runtime/finalizer.ts';
 import type { KubeClient } from '../../runtime/kube-client.ts';
+import type { OwnWrites } from '../../runtime/own-writes.ts';
 import type { Slots } from '../../runtime/slots.ts';
 import type { ReferenceLookup } from '../nativecontainer/references.ts';
 import { executeBuild } from './execute.ts';
@@ -35,6 +36,8 @@ export interface ImageBuildReconcilerDeps {
   client: KubeClient;
   events: EventRecorder;
   get: (key: string) => ImageBuild | undefined;
+  /** What this process wrote last: a build's end must not be read from a lagging cache as unfinished. */
+  written: OwnWrites<ImageBuild>;
   refs: ReferenceLookup;
   /** The engine an ImageBuild builds on. */
   engine: (ib: ImageBuild) => BuildEngine;
@@ -54,7 +57,7 @@ export class ImageBuildReconciler {
   }
 
   readonly reconcile = async (key: string, ctx: ReconcileContext): Promise<Action> => {
-    const ib = this.deps.get(key);
+    const ib = this.deps.written.newest(key, this.deps.get(key));
     if (!ib) return AWAIT_CHANGE;
     const { namespace = 'default', name } = splitKey(key);
     return withFinalizer({
@@ -62,14 +65,15 @@ export class ImageBuildReconciler {
       path: objectPath(IMAGE_BUILD, namespace, name),
       finalizer: IMAGE_BUILD_FINALIZER,
       obj: ib,
-      apply: (obj) => this.apply(obj, ctx),
+      apply: (obj) => this.apply(key, obj, ctx),
       cleanup: (obj) => this.cleanup(obj, ctx.log),
+      onPatched: (obj) => this.deps.written.remember(key, obj),
     });
   };
 
-  private async apply(ib: ImageBuild, ctx: ReconcileContext): Promise<Action> {
+  private async apply(key: string, ib: ImageBuild, ctx: ReconcileContext): Promise<Action> {
     if (isFinished(ib)) return AWAIT_CHANGE;
-    const reporter = this.reporter(ib, ctx.log);
+    const reporter = this.reporter(key, ib, ctx.log);
     const invalid = validateImageBuild(ib);
     if (invalid.length > 0) return this.finish(ib, reporter, failedBefore('InvalidSpec', invalid.join('; ')));
     let inputs;
@@ -142,7 +146,7 @@ export class ImageBuildReconciler {
     return { done: true };
   }
 
-  private reporter(ib: ImageBuild, log: Logger): StatusReporter {
+  private reporter(key: string, ib: ImageBuild, log: Logger): StatusReporter {
     return new StatusReporter({
       client: this.deps.client,
       path: objectPath(IMAGE_BUILD, ib.metadata.namespace ?? 'default', ib.metadata.name),
@@ -150,6 +154,7 @@ export class ImageBuildReconciler {
       now: this.deps.now,
       intervalMs: this.deps.progressIntervalMs,
       onError: (err) => log.warn({ err: String(err) }, 'could not write build progress'),
+      onWritten: (obj) => this.deps.written.remember(key, obj),
     });
   }
 }

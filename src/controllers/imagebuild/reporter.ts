@@ -12,6 +12,8 @@ export interface ReporterOptions {
   now: () => Date;
   intervalMs: number;
   onError: (err: unknown) => void;
+  /** The object as the API server returned it after a write. */
+  onWritten: (obj: ImageBuild) => void;
 }
 
 export class StatusReporter {
@@ -42,7 +44,8 @@ export class StatusReporter {
 
   private async write(state: BuildState): Promise<void> {
     const status = computeBuildStatus({ ...this.o.ib, status: this.current }, state, this.o.now());
-    await writeStatus(this.o.client, this.o.path, this.current, status);
+    const written = await writeStatus<ImageBuild>(this.o.client, this.o.path, this.current, status);
     this.current = status;
+    if (written) this.o.onWritten(written);
   }
 }
