@@ -81,11 +81,29 @@ export class DockerImageBuilder implements ImageBuilder {
   async removeImages(labels: Record<string, string>): Promise<number> {
     const label = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
     const images = await this.docker.listImages({ all: true, filters: { label } });
-    let removed = 0;
-    for (const image of images) {
+    return this.removeEach(images.map((i) => i.Id));
+  }
+
+  async removeUntagged(ids: readonly string[]): Promise<number> {
+    const untagged: string[] = [];
+    // Newest first: a step's image is the parent of the next one's.
+    for (const id of [...ids].reverse()) {
       try {
-        // Not forced: an image a container still runs (a NativeContainer's) stays.
-        await this.docker.getImage(image.Id).remove({ force: false, noprune: false });
+        const info = await this.docker.getImage(id).inspect();
+        if ((info.RepoTags ?? []).length === 0) untagged.push(info.Id);
+      } catch (err) {
+        if (statusOf(err) !== 404) throw err;
+      }
+    }
+    return this.removeEach(untagged);
+  }
+
+  /** Not forced: an image a container still runs, or another image builds on, stays (409). */
+  private async removeEach(ids: readonly string[]): Promise<number> {
+    let removed = 0;
+    for (const id of ids) {
+      try {
+        await this.docker.getImage(id).remove({ force: false, noprune: false });
         removed++;
       } catch (err) {
         const status = statusOf(err);

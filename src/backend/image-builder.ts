@@ -55,4 +55,9 @@ export interface ImageBuilder {
   imageSize(image: string): Promise<number | undefined>;
   /** Removes local images with the labels (and their untagged parents); images in use stay. */
   removeImages(labels: Record<string, string>): Promise<number>;
+  /**
+   * Removes those of the images that no name refers to and no other image builds on (the layers
+   * of a failed build); a tagged image, such as a base image, is never touched.
+   */
+  removeUntagged(ids: readonly string[]): Promise<number>;
 }

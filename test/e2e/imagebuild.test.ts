@@ -110,6 +110,11 @@ describe('ImageBuild', () => {
     expect(condition(failed, 'Stalled')?.status).toBe('True');
     expect(failed.status?.output?.join('\n')).toContain('about-to-fail');
     expect(failed.status?.output?.join('\n')).toContain('non-zero code');
+    // The layer of the step that passed went with the failed build; the base image stays.
+    const layers = (failed.status?.output ?? []).flatMap((l) => /^ ---> ([0-9a-f]{12})$/.exec(l)?.[1] ?? []);
+    expect(layers).toHaveLength(2);
+    await expect(docker().getImage(layers[0]!).inspect()).resolves.toBeDefined();
+    await expect(docker().getImage(layers[1]!).inspect()).rejects.toThrow(/no such image/i);
   });
 
   it('says InvalidDockerfile for a Dockerfile Docker cannot parse', async () => {

@@ -62,6 +62,11 @@ class ScriptedBuilder implements ImageBuilder {
   removeImages(): Promise<number> {
     return Promise.resolve(0);
   }
+
+  removeUntagged(ids: readonly string[]): Promise<number> {
+    this.calls.push(`removeUntagged ${ids.join(',')}`);
+    return Promise.resolve(ids.length);
+  }
 }
 
 const ib = (spec: Partial<ImageBuildSpec> = {}, status?: ImageBuild['status']): ImageBuild => ({
@@ -77,10 +82,7 @@ async function run(builder: ScriptedBuilder, build = ib(), signal = new AbortCon
     inputs: { dockerfile: 'FROM base', files: [], pushAuth: auth, baseAuths: [] },
     builder,
     log: silentLog(),
-    report: (s: BuildState) => {
-      phases.push(s.phase);
-      return Promise.resolve();
-    },
+    announce: (s: BuildState) => void phases.push(s.phase),
     progress: () => undefined,
     signal,
     now: () => new Date(),
@@ -129,12 +131,13 @@ describe('one build', () => {
     expect(builder.calls).toEqual(['remoteDigest']);
   });
 
-  it('says BuildFailed with the step and does not push after an error in the stream', async () => {
-    const builder = new ScriptedBuilder({ build: [...steps, { error: 'returned a non-zero code: 2' }] });
+  it('says BuildFailed with the step, removes the layers it left, and does not push', async () => {
+    const layers = [{ stream: ' ---> 0123456789ab\n' }, { stream: ' ---> ba9876543210\n' }];
+    const builder = new ScriptedBuilder({ build: [...steps, ...layers, { error: 'returned a non-zero code: 2' }] });
     const { end } = await run(builder);
     expect(end).toMatchObject({ phase: 'Failed', failure: { reason: 'BuildFailed' } });
     expect(end.phase === 'Failed' && end.failure.message).toContain('Step 2/2 : RUN make');
-    expect(builder.calls).not.toContain('push');
+    expect(builder.calls).toEqual(['remoteDigest', 'build', 'removeUntagged 0123456789ab,ba9876543210']);
   });
 
   it('says Timeout when the build outlives timeoutSeconds', async () => {

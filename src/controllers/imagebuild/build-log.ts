@@ -8,6 +8,8 @@ import type { StreamMessage } from '../../backend/image-builder.ts';
 export const OUTPUT_LINES = 20;
 
 const STEP = /^Step (\d+)\/(\d+) : (.*)$/;
+// The image a step left (or, for FROM, the base image): " ---> 0123456789ab".
+const LAYER = /^ ---> ([0-9a-f]{12,64})$/;
 // Per-layer download and push chatter: a line a second per layer, worth nothing afterwards.
 const CHATTER =
   /^(Downloading|Extracting|Waiting|Pushing|Preparing|Verifying Checksum|Download complete|Pull complete)/;
@@ -19,6 +21,7 @@ export class BuildLog {
   private firstError: string | undefined;
   private failedAt: string | undefined;
   private pushed: string | undefined;
+  private readonly images: string[] = [];
   private readonly onLine: (line: string) => void;
 
   constructor(onLine: (line: string) => void = () => undefined) {
@@ -64,6 +67,11 @@ export class BuildLog {
     return this.failedAt;
   }
 
+  /** The images the steps left, in order; the first is the base image of FROM. */
+  get layers(): string[] {
+    return [...this.images];
+  }
+
   /** The digest a push reported (aux.Digest). */
   get digest(): string | undefined {
     return this.pushed;
@@ -78,6 +86,8 @@ export class BuildLog {
   private line(raw: string): void {
     const line = raw.replace(/\r$/, '').trimEnd();
     if (line === '') return;
+    const layer = LAYER.exec(line);
+    if (layer) this.images.push(layer[1]!);
     const step = STEP.exec(line);
     if (step) this.current = { step: Number(step[1]), steps: Number(step[2]), instruction: step[3]! };
     this.onLine(line);

@@ -24,8 +24,8 @@ export interface ExecuteOptions {
   inputs: BuildInputs;
   builder: ImageBuilder;
   log: Logger;
-  /** Called at each phase; awaited. */
-  report: (state: BuildState) => Promise<void>;
+  /** Called at each phase; not awaited (the caller keeps the writes in order). */
+  announce: (state: BuildState) => void;
   /** Called with each message of the build stream; the caller throttles and never throws. */
   progress: (state: BuildState) => void;
   /** Aborted when the operator stops acting (shutdown, lost leadership). */
@@ -48,7 +48,7 @@ export async function executeBuild(o: ExecuteOptions): Promise<Ended> {
   const exists = await tagExists(o);
   if (exists) return failed(exists);
 
-  await o.report({ phase: 'Building', startedAt, output: [] });
+  o.announce({ phase: 'Building', startedAt, output: [] });
   try {
     await builder.build(
       await buildRequest(ib, inputs),
@@ -65,19 +65,22 @@ export async function executeBuild(o: ExecuteOptions): Promise<Ended> {
     );
   } catch (err) {
     log.flush();
-    return failed(
-      ended(
-        err,
-        o.signal,
-        () => timeoutFailure(seconds, 'while building'),
-        (m) => buildFailure(m, log.failedStep),
-      ),
+    const why = ended(
+      err,
+      o.signal,
+      () => timeoutFailure(seconds, 'while building'),
+      (m) => buildFailure(m, log.failedStep),
     );
+    await dropLayers(o, log.layers);
+    return failed(why);
   }
   log.flush();
-  if (log.error !== undefined) return failed(buildFailure(log.error, log.failedStep));
+  if (log.error !== undefined) {
+    await dropLayers(o, log.layers);
+    return failed(buildFailure(log.error, log.failedStep));
+  }
 
-  await o.report({ phase: 'Pushing', startedAt, output: log.output });
+  o.announce({ phase: 'Pushing', startedAt, output: log.output });
   try {
     await builder.push(image, inputs.pushAuth, (m) => log.feed(m), signal);
   } catch (err) {
@@ -101,6 +104,20 @@ export async function executeBuild(o: ExecuteOptions): Promise<Ended> {
     output: log.output,
     pushed: { image: withDigest(image, digest), digest, ...(size !== undefined ? { size } : {}) },
   };
+}
+
+/**
+ * The layers a failed build left are named by nothing and used by nothing: removed at once, so
+ * they do not pile up (a successful build's layers go with its image when the ImageBuild goes).
+ * Best effort: the build has failed already, and that is what status says.
+ */
+async function dropLayers(o: ExecuteOptions, layers: readonly string[]): Promise<void> {
+  try {
+    const removed = await o.builder.removeUntagged(layers);
+    o.log.info({ removed }, 'removed the layers of the failed build');
+  } catch (err) {
+    o.log.warn({ err: String(err) }, 'could not remove the layers of the failed build');
+  }
 }
 
 /** TagExists unless overwriteTag, or unless the tag holds what this ImageBuild pushed last. */

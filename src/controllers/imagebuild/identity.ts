@@ -1,11 +1,10 @@
-// The ImageBuild's marks on what it makes: labels on the images it builds, by which deleting the
-// ImageBuild finds its local images. Ours win over the user's labels of the same key.
+// The ImageBuild's mark on what it makes: a label on the images it builds, by which deleting the
+// ImageBuild finds its local images. One label only: the classic builder adds a step (and a
+// container) per label. Ours wins over a user's label of the same key.
 import type { ImageBuild } from '../../api/image-build.ts';
 
 export const BUILD_LABELS = {
   uid: 'nativecontainer.io/imagebuild-uid',
-  namespace: 'nativecontainer.io/imagebuild-namespace',
-  name: 'nativecontainer.io/imagebuild-name',
 } as const;
 
 /** The OCI annotation key that spec.description becomes. */
@@ -20,7 +19,5 @@ export function imageLabels(ib: ImageBuild): Record<string, string> {
     ...ib.spec.labels,
     ...(ib.spec.description !== undefined ? { [DESCRIPTION_LABEL]: ib.spec.description } : {}),
     [BUILD_LABELS.uid]: ib.metadata.uid ?? '',
-    [BUILD_LABELS.namespace]: ib.metadata.namespace ?? 'default',
-    [BUILD_LABELS.name]: ib.metadata.name,
   };
 }

@@ -107,7 +107,7 @@ export class ImageBuildReconciler {
         inputs,
         builder,
         log,
-        report: reporter.report,
+        announce: reporter.announce,
         progress: reporter.progress,
         signal: ctx.signal,
         now: this.deps.now,

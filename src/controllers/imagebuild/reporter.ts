@@ -34,6 +34,11 @@ export class StatusReporter {
     return next;
   };
 
+  /** Writes the state without waiting for it (in order with every other write); a failure is only logged. */
+  readonly announce = (state: BuildState): void => {
+    this.report(state).catch(this.o.onError);
+  };
+
   /** Writes progress unless one was written within the interval; a failed write is only logged. */
   readonly progress = (state: BuildState): void => {
     const at = this.o.now().getTime();
