@@ -17,6 +17,8 @@ import { condition, execIn, forgetRegistry, kubectlApply, registryWith, waitFor,
 import { containersOf, createNamespace, docker, eventually, getJson, kubectl, startOperator } from './support.ts';
 
 const BASE = 'base/busybox:1';
+/** A second private base image that only the test without registryAuths uses (never pulled before). */
+const UNPULLED = 'base/unpulled:1';
 
 describe('ImageBuild', () => {
   let operator: ProcessHandle;
@@ -37,7 +39,7 @@ describe('ImageBuild', () => {
     waitFor<ImageBuild>(`ib ${name} phase ${p}`, ib(name), (o) => o.status?.phase === p, operator);
 
   beforeAll(async () => {
-    registry = await registryWith({ [BASE]: TEST_IMAGE });
+    registry = await registryWith({ [BASE]: TEST_IMAGE, [UNPULLED]: TEST_IMAGE });
     ns = await createNamespace('imagebuild');
     await kubectlApply(ns, {
       apiVersion: 'v1',
@@ -96,6 +98,57 @@ describe('ImageBuild', () => {
     expect(await manifestDigest(registry, 'apps/hello', '1')).toBe(digest);
     const info = await docker().getImage(target('hello')).inspect();
     expect(info.Config.Labels).toMatchObject({ team: 'a', 'org.opencontainers.image.description': 'the hello image' });
+  });
+
+  it('builds a stage of a Dockerfile from a ConfigMap, with a file from a Secret, within limits', async () => {
+    await kubectlApply(ns, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'multistage' },
+      data: {
+        Dockerfile: [
+          `FROM ${base()} AS first`,
+          'COPY token /token',
+          'RUN grep -q s3cret-file /token',
+          'LABEL stage=first',
+          `FROM ${base()} AS second`,
+          'LABEL stage=second',
+        ].join('\n'),
+      },
+    });
+    await kubectlApply(ns, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'files' },
+      stringData: { token: 's3cret-file' },
+    });
+    await kubectlApply(
+      ns,
+      build('staged', {
+        dockerfileFrom: { name: 'multistage', key: 'Dockerfile' },
+        context: [{ path: 'token', mode: 0o600, secretKeyRef: { name: 'files', key: 'token' } }],
+        target: 'first',
+        noCache: true,
+        resources: { cpu: '500m', memory: '128Mi' },
+        image: target('staged'),
+      }),
+    );
+    await phase('staged', 'Succeeded');
+    const info = await docker().getImage(target('staged')).inspect();
+    expect(info.Config.Labels).toMatchObject({ stage: 'first' });
+  });
+
+  it('says RegistryAuthFailed for a private base image without registryAuths', async () => {
+    await kubectlApply(ns, {
+      ...build('nobaseauth', {}),
+      spec: {
+        secretRef: { name: 'push' },
+        dockerfile: `FROM ${registry.host}/${UNPULLED}\nRUN true\n`,
+        image: target('nobaseauth'),
+      },
+    });
+    const refused = await waitForReason<ImageBuild>(ib('nobaseauth'), 'Ready', 'RegistryAuthFailed', operator);
+    expect(condition(refused, 'Ready')?.message).toContain('base image');
   });
 
   it('says BuildFailed naming the failing step, with its output in status', async () => {
