@@ -188,6 +188,22 @@ describe('ImageBuild', () => {
     });
   });
 
+  it('stops a build in flight when its ImageBuild is deleted, leaving nothing running', async () => {
+    await kubectlApply(ns, build('doomed', { dockerfile: from(['RUN sleep 98']), image: target('doomed') }));
+    await waitFor<ImageBuild>(
+      'ib doomed building its RUN step',
+      ib('doomed'),
+      (o) => o.status?.progress?.instruction === 'RUN sleep 98',
+      operator,
+    );
+    // Well within the 98 s the step would take.
+    await kubectl(['delete', '-n', ns, 'ib', 'doomed', '--timeout=30s']);
+    await eventually('no build container left', async () => {
+      const all = await docker().listContainers({ all: true });
+      return !all.some((c) => c.Command.includes('sleep 98'));
+    });
+  });
+
   it('refuses to replace an existing tag (TagExists) without building anything', async () => {
     await kubectlApply(ns, build('exists', { dockerfile: from(['RUN true']), image: base() }));
     const refused = await waitForReason<ImageBuild>(ib('exists'), 'Ready', 'TagExists', operator);

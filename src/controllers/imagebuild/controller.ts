@@ -70,6 +70,7 @@ export function registerImageBuildController(o: ImageBuildControllerOptions): vo
       duration.observe({ result }, seconds);
     },
   });
+  builds.onChange((key, obj) => reconciler.supersede(key, obj));
   manager.add({
     name: CONTROLLER_NAME,
     for: IMAGE_BUILD,

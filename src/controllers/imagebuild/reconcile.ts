@@ -4,8 +4,9 @@
 // for its generation and is run again by the next leader.
 //
 // Invariants: credentials come from the informer caches and go only to the engine; at most
-// `slots` builds run on a host at once; deleting an ImageBuild removes the local images of its
-// builds (never the pushed image) before the finalizer goes.
+// `slots` builds run on a host at once; a build in flight ends when its ImageBuild gets a new
+// generation or is deleted; deleting an ImageBuild removes the local images of its builds
+// (never the pushed image) before the finalizer goes.
 import type { Logger } from 'pino';
 import { IMAGE_BUILD, IMAGE_BUILD_FINALIZER, objectPath } from '../../api/group.ts';
 import type { ImageBuild } from '../../api/image-build.ts';
@@ -22,7 +23,7 @@ import type { Slots } from '../../runtime/slots.ts';
 import type { ReferenceLookup } from '../nativecontainer/references.ts';
 import { executeBuild } from './execute.ts';
 import { ownerSelector } from './identity.ts';
-import { InputError, resolveInputs } from './inputs.ts';
+import { InputError, resolveInputs, type BuildInputs } from './inputs.ts';
 import { StatusReporter } from './reporter.ts';
 import { isFinished, type BuildState } from './status.ts';
 
@@ -51,6 +52,8 @@ const ENGINE_RECHECK_MS = 5_000;
 
 export class ImageBuildReconciler {
   private readonly deps: Required<ImageBuildReconcilerDeps>;
+  /** The build in flight of each key, with the generation it builds. */
+  private readonly running = new Map<string, { generation: number; abort: AbortController }>();
 
   constructor(deps: ImageBuildReconcilerDeps) {
     this.deps = { now: () => new Date(), progressIntervalMs: 2_000, onFinished: () => undefined, ...deps };
@@ -86,18 +89,55 @@ export class ImageBuildReconciler {
       await reporter.report({ phase: 'Pending', reason: err.reason, message: err.message });
       return AWAIT_CHANGE;
     }
-    const { host, builder, slots } = this.deps.engine(ib);
-    if (!host.reflector.isAvailable()) {
+    const engine = this.deps.engine(ib);
+    if (!engine.host.reflector.isAvailable()) {
+      const { host } = engine;
       const message = `Waiting for Docker on host ${host.name}: ${host.reflector.unavailableReason()}`;
       await reporter.report({ phase: 'Pending', reason: 'Waiting', message });
       return requeueAfter(ENGINE_RECHECK_MS);
     }
+    // A new generation or a deletion ends the build of this one (see supersede).
+    const superseded = new AbortController();
+    this.running.set(key, { generation: ib.metadata.generation ?? 0, abort: superseded });
+    try {
+      return await this.build(ib, inputs, engine, reporter, ctx, AbortSignal.any([ctx.signal, superseded.signal]));
+    } catch (err) {
+      if (!superseded.signal.aborted || ctx.signal.aborted) throw err;
+      // The change that superseded it has put the key on the queue again.
+      ctx.log.info('build superseded by a change of the ImageBuild; stopped');
+      return AWAIT_CHANGE;
+    } finally {
+      this.running.delete(key);
+      reporter.stop();
+    }
+  }
+
+  /**
+   * Ends the build in flight for `key` when the ImageBuild changed generation or is being
+   * deleted (obj undefined: gone); called for every change the informer sees.
+   */
+  readonly supersede = (key: string, obj: ImageBuild | undefined): void => {
+    const run = this.running.get(key);
+    if (!run) return;
+    if (obj && !obj.metadata.deletionTimestamp && obj.metadata.generation === run.generation) return;
+    run.abort.abort(new Error('superseded'));
+  };
+
+  /** Waits for a build slot on the host, then runs the build to its end. */
+  private async build(
+    ib: ImageBuild,
+    inputs: BuildInputs,
+    { host, builder, slots }: BuildEngine,
+    reporter: StatusReporter,
+    ctx: ReconcileContext,
+    signal: AbortSignal,
+  ): Promise<Action> {
     let slot = slots.tryAcquire();
     if (!slot) {
       const message = `Waiting for a build slot on host ${host.name} (other builds are running there).`;
       ctx.log.info(message);
       await reporter.report({ phase: 'Pending', reason: 'Waiting', message });
-      slot = await slots.acquire(ctx.signal);
+      slot = await slots.acquire(signal);
     }
     try {
       const log = ctx.log.child({ imagebuild: `${ib.metadata.namespace ?? 'default'}/${ib.metadata.name}` });
@@ -109,7 +149,7 @@ export class ImageBuildReconciler {
         log,
         announce: reporter.announce,
         progress: reporter.progress,
-        signal: ctx.signal,
+        signal,
         now: this.deps.now,
       });
       return await this.finish(ib, reporter, end);

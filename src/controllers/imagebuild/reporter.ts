@@ -1,5 +1,6 @@
 // Writes the status of one build as it goes: each phase at once, progress at most once per
-// interval, all writes in order (one chain), each only when the status changed.
+// interval (the newest state is written when the interval is over, so a long step shows), all
+// writes in order (one chain), each only when the status changed.
 import type { ImageBuild, ImageBuildStatus } from '../../api/image-build.ts';
 import type { KubeClient } from '../../runtime/kube-client.ts';
 import { writeStatus } from '../../runtime/status-writer.ts';
@@ -21,14 +22,17 @@ export class StatusReporter {
   private current: ImageBuildStatus | undefined;
   private chain: Promise<void> = Promise.resolve();
   private lastProgress = 0;
+  private pending: BuildState | undefined;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(o: ReporterOptions) {
     this.o = o;
     this.current = o.ib.status;
   }
 
-  /** Writes the state (after any write in flight). */
+  /** Writes the state (after any write in flight); progress not yet written is dropped. */
   readonly report = (state: BuildState): Promise<void> => {
+    this.stop();
     const next = this.chain.then(() => this.write(state));
     this.chain = next.catch(() => undefined);
     return next;
@@ -39,13 +43,31 @@ export class StatusReporter {
     this.report(state).catch(this.o.onError);
   };
 
-  /** Writes progress unless one was written within the interval; a failed write is only logged. */
+  /** Writes progress at most once per interval, the newest at the end of it; a failure is only logged. */
   readonly progress = (state: BuildState): void => {
-    const at = this.o.now().getTime();
-    if (at - this.lastProgress < this.o.intervalMs) return;
-    this.lastProgress = at;
-    this.report(state).catch(this.o.onError);
+    const wait = this.lastProgress + this.o.intervalMs - this.o.now().getTime();
+    if (wait <= 0) return this.flush(state);
+    this.pending = state;
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      if (this.pending) this.flush(this.pending);
+    }, wait);
   };
+
+  /** Drops progress not yet written; the build is over (or another write replaces it). */
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending = undefined;
+  }
+
+  private flush(state: BuildState): void {
+    this.pending = undefined;
+    this.lastProgress = this.o.now().getTime();
+    const next = this.chain.then(() => this.write(state));
+    this.chain = next.catch(() => undefined);
+    next.catch(this.o.onError);
+  }
 
   private async write(state: BuildState): Promise<void> {
     const status = computeBuildStatus({ ...this.o.ib, status: this.current }, state, this.o.now());
