@@ -57,6 +57,8 @@ export interface ImageBuildStatus {
   imageDigest?: string;
   shortDigest?: string;
   imageSize?: number;
+  /** The versions of what the last build read, hashed: a failed build runs again when it changes. */
+  inputsVersion?: string;
   startedAt?: string;
   completedAt?: string;
   history?: BuildRecord[];

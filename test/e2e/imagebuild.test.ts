@@ -96,6 +96,9 @@ describe('ImageBuild', () => {
       generation: done.metadata.generation,
     });
     expect(await manifestDigest(registry, 'apps/hello', '1')).toBe(digest);
+    const table = (await kubectl(['get', ...ib('hello')])).stdout.split('\n');
+    expect(table[0]?.split(/\s+/)).toEqual(['NAME', 'PHASE', 'IMAGE', 'DIGEST', 'AGE']);
+    expect(table[1]?.split(/\s+/).slice(0, 4)).toEqual(['hello', 'Succeeded', target('hello'), digest?.slice(7, 19)]);
     const info = await docker().getImage(target('hello')).inspect();
     expect(info.Config.Labels).toMatchObject({ team: 'a', 'org.opencontainers.image.description': 'the hello image' });
   });
@@ -212,7 +215,7 @@ describe('ImageBuild', () => {
     expect(images).toEqual([]);
   });
 
-  it('says RegistryAuthFailed for a wrong password', async () => {
+  it('says RegistryAuthFailed for a wrong password, and builds once only the Secret is fixed', async () => {
     await kubectlApply(ns, {
       apiVersion: 'v1',
       kind: 'Secret',
@@ -229,7 +232,18 @@ describe('ImageBuild', () => {
       ...build('wrongpw', { dockerfile: from(['RUN true']), image: target('wrongpw') }),
       spec: { secretRef: { name: 'wrong' }, dockerfile: from(['RUN true']), image: target('wrongpw') },
     });
-    await waitForReason<ImageBuild>(ib('wrongpw'), 'Ready', 'RegistryAuthFailed', operator);
+    const refused = await waitForReason<ImageBuild>(ib('wrongpw'), 'Ready', 'RegistryAuthFailed', operator);
+    expect(condition(refused, 'Stalled')?.status).toBe('True');
+
+    await kubectlApply(ns, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'wrong-pw' },
+      stringData: { password: registry.password },
+    });
+    const fixed = await phase('wrongpw', 'Succeeded');
+    expect(fixed.metadata.generation).toBe(refused.metadata.generation);
+    expect(fixed.status?.history?.map((h) => h.reason)).toEqual(['Succeeded', 'RegistryAuthFailed']);
   });
 
   it('runs two builds on one host one after the other (one build slot)', async () => {

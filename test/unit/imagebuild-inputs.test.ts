@@ -4,7 +4,7 @@ import type { ContainerSecret } from '../../src/api/container-secret.ts';
 import type { ConfigMap, Secret } from '../../src/api/core.ts';
 import type { ImageBuild, ImageBuildSpec } from '../../src/api/image-build.ts';
 import { contextArchive } from '../../src/controllers/imagebuild/context-archive.ts';
-import { buildReferences, InputError, resolveInputs } from '../../src/controllers/imagebuild/inputs.ts';
+import { buildReferences, InputError, inputsVersion, resolveInputs } from '../../src/controllers/imagebuild/inputs.ts';
 import { withBuiltImage, type ReferenceLookup } from '../../src/controllers/nativecontainer/references.ts';
 import { desiredContainer } from '../../src/controllers/nativecontainer/desired.ts';
 import { nativeContainer } from './fixtures.ts';
@@ -102,6 +102,38 @@ describe('the inputs of a build', () => {
       }),
     );
     expect(refs).toEqual({ secrets: ['files'], configMaps: ['df'], containerSecrets: ['push', 'base'] });
+  });
+});
+
+describe('the version of what a build reads', () => {
+  const spec = {
+    registryAuths: [{ name: 'base' }],
+    context: [{ path: 't', secretKeyRef: { name: 'files', key: 'key' } }],
+  };
+  const at = (objs: typeof base) => inputsVersion(ib(spec), lookup(objs));
+  const withVersion = <T extends { metadata: object }>(o: T, meta: Record<string, unknown>): T => ({
+    ...o,
+    metadata: { ...o.metadata, ...meta },
+  });
+
+  it('changes with a ContainerSecret’s password Secret and a context Secret, and holds no value', () => {
+    const before = at(base);
+    expect(at(base)).toBe(before);
+    const secrets = base.secrets.map((s) =>
+      s.metadata.name === 'push-pw' ? withVersion(s, { resourceVersion: '9' }) : s,
+    );
+    expect(at({ ...base, secrets })).not.toBe(before);
+    const files = base.secrets.map((s) => (s.metadata.name === 'files' ? withVersion(s, { resourceVersion: '9' }) : s));
+    expect(at({ ...base, secrets: files })).not.toBe(before);
+    expect(before).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('follows the generation of a ContainerSecret, not its status writes', () => {
+    const before = at(base);
+    const status = base.csecs.map((c) => withVersion(c, { resourceVersion: '77' }));
+    expect(at({ ...base, csecs: status })).toBe(before);
+    const spec2 = base.csecs.map((c) => withVersion(c, { generation: 2 }));
+    expect(at({ ...base, csecs: spec2 })).not.toBe(before);
   });
 });
 

@@ -30,6 +30,7 @@ function reporter(intervalMs: number) {
     client,
     path: '/x',
     ib,
+    inputsVersion: 'v1',
     now: () => new Date(),
     intervalMs,
     onError: (err) => {

@@ -45,7 +45,7 @@ describe('ImageBuild status', () => {
         completedAt: now.toISOString(),
       },
     ]);
-    expect(isFinished({ ...ib(), status: s })).toBe(true);
+    expect(isFinished({ ...ib(), status: s }, 'v1')).toBe(true);
   });
 
   it('keeps the last image pushed when a later build fails, and is Stalled with the reason', () => {
@@ -69,12 +69,22 @@ describe('ImageBuild status', () => {
     const slot = computeBuildStatus(ib(), { phase: 'Pending', reason: 'Waiting', message: 'slot' }, now);
     expect(find(slot, 'Reconciling')).toMatchObject({ status: 'True', reason: 'Waiting' });
     expect(find(slot, 'Stalled')?.status).toBe('False');
-    expect(isFinished({ ...ib(), status: slot })).toBe(false);
+    expect(isFinished({ ...ib(), status: slot }, 'v1')).toBe(false);
+  });
+
+  it('runs a failed build again when what it reads changed, and a pushed one only for a new generation', () => {
+    const failure = { reason: 'RegistryAuthFailed' as const, message: 'm' };
+    const failed = computeBuildStatus(ib(), { phase: 'Failed', output: [], failure }, now, 'v1');
+    expect(failed.inputsVersion).toBe('v1');
+    expect(isFinished({ ...ib(), status: failed }, 'v1')).toBe(true);
+    expect(isFinished({ ...ib(), status: failed }, 'v2')).toBe(false);
+    const pushed1 = computeBuildStatus(ib(), { phase: 'Succeeded', startedAt: started, output: [], pushed }, now, 'v1');
+    expect(isFinished({ ...ib(), status: pushed1 }, 'v2')).toBe(true);
   });
 
   it('is not finished for a new generation, whatever the last build did', () => {
     const s = computeBuildStatus(ib(undefined, 1), { phase: 'Succeeded', startedAt: started, output: [], pushed }, now);
-    expect(isFinished({ ...ib(s, 2) })).toBe(false);
+    expect(isFinished({ ...ib(s, 2) }, 'v1')).toBe(false);
   });
 
   it(`keeps the newest ${HISTORY} builds, newest first`, () => {

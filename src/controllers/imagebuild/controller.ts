@@ -75,7 +75,16 @@ export function registerImageBuildController(o: ImageBuildControllerOptions): vo
     name: CONTROLLER_NAME,
     for: IMAGE_BUILD,
     watches: [
-      { kind: SECRET, map: (key) => manager.byIndex(IMAGE_BUILD, BY_SECRET, key) },
+      {
+        kind: SECRET,
+        // In the context, or through a ContainerSecret whose password it holds.
+        map: (key) => [
+          ...manager.byIndex(IMAGE_BUILD, BY_SECRET, key),
+          ...manager
+            .byIndex(CONTAINER_SECRET, BY_SECRET, key)
+            .flatMap((c) => manager.byIndex(IMAGE_BUILD, BY_CONTAINER_SECRET, c)),
+        ],
+      },
       { kind: CONFIG_MAP, map: (key) => manager.byIndex(IMAGE_BUILD, BY_CONFIG_MAP, key) },
       { kind: CONTAINER_SECRET, map: (key) => manager.byIndex(IMAGE_BUILD, BY_CONTAINER_SECRET, key) },
     ],

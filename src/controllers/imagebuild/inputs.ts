@@ -2,6 +2,7 @@
 // of the context, the push credentials and those for base images. A missing reference is an
 // InputError with a reason; the watches requeue the ImageBuild when the object appears.
 // Guarantee: credentials go only to the registry their ContainerSecret names.
+import { createHash } from 'node:crypto';
 import type { ContextFile as ContextFileSpec, ImageBuild } from '../../api/image-build.ts';
 import { imageRegistry, registryKey } from '../../api/image-reference.ts';
 import type { RegistryAuth } from '../../backend/container-backend.ts';
@@ -124,4 +125,26 @@ export function buildReferences(ib: ImageBuild): {
       ...(spec.registryAuths ?? []).map((r) => r.name),
     ],
   };
+}
+
+/**
+ * The versions of everything the build reads from the API (the ContainerSecrets' own Secrets
+ * included), hashed: equal as long as none of them changed, and without a single value in it.
+ */
+export function inputsVersion(ib: ImageBuild, lookup: ReferenceLookup): string {
+  const ns = ib.metadata.namespace ?? 'default';
+  const refs = buildReferences(ib);
+  const csecs = refs.containerSecrets.map((n) => [n, lookup.containerSecret(ns, n)] as const);
+  const csecSecrets = csecs.flatMap(([, c]) =>
+    [c?.spec.passwordSecretRef?.name, c?.spec.dockerConfigSecretRef?.name].filter((n) => n !== undefined),
+  );
+  const version = (o: { metadata: { resourceVersion?: string } } | undefined): string =>
+    o?.metadata.resourceVersion ?? 'absent';
+  const parts = [
+    ...[...refs.secrets, ...csecSecrets].map((n) => `Secret/${n}@${version(lookup.secret(ns, n))}`),
+    ...refs.configMaps.map((n) => `ConfigMap/${n}@${version(lookup.configMap(ns, n))}`),
+    // The generation, not the resourceVersion: a ContainerSecret's status moves on its own.
+    ...csecs.map(([n, c]) => `ContainerSecret/${n}@${c ? String(c.metadata.generation) : 'absent'}`),
+  ].sort();
+  return createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 16);
 }

@@ -23,7 +23,7 @@ import type { Slots } from '../../runtime/slots.ts';
 import type { ReferenceLookup } from '../nativecontainer/references.ts';
 import { executeBuild } from './execute.ts';
 import { ownerSelector } from './identity.ts';
-import { InputError, resolveInputs, type BuildInputs } from './inputs.ts';
+import { InputError, inputsVersion, resolveInputs, type BuildInputs } from './inputs.ts';
 import { StatusReporter } from './reporter.ts';
 import { isFinished, type BuildState } from './status.ts';
 
@@ -75,8 +75,9 @@ export class ImageBuildReconciler {
   };
 
   private async apply(key: string, ib: ImageBuild, ctx: ReconcileContext): Promise<Action> {
-    if (isFinished(ib)) return AWAIT_CHANGE;
-    const reporter = this.reporter(key, ib, ctx.log);
+    const version = inputsVersion(ib, this.deps.refs);
+    if (isFinished(ib, version)) return AWAIT_CHANGE;
+    const reporter = this.reporter(key, ib, version, ctx.log);
     const invalid = validateImageBuild(ib);
     if (invalid.length > 0) return this.finish(ib, reporter, failedBefore('InvalidSpec', invalid.join('; ')));
     let inputs;
@@ -186,11 +187,12 @@ export class ImageBuildReconciler {
     return { done: true };
   }
 
-  private reporter(key: string, ib: ImageBuild, log: Logger): StatusReporter {
+  private reporter(key: string, ib: ImageBuild, version: string, log: Logger): StatusReporter {
     return new StatusReporter({
       client: this.deps.client,
       path: objectPath(IMAGE_BUILD, ib.metadata.namespace ?? 'default', ib.metadata.name),
       ib,
+      inputsVersion: version,
       now: this.deps.now,
       intervalMs: this.deps.progressIntervalMs,
       onError: (err) => log.warn({ err: String(err) }, 'could not write build progress'),

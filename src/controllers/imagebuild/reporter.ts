@@ -10,6 +10,8 @@ export interface ReporterOptions {
   client: KubeClient;
   path: string;
   ib: ImageBuild;
+  /** Recorded with every write (see inputsVersion). */
+  inputsVersion: string;
   now: () => Date;
   intervalMs: number;
   onError: (err: unknown) => void;
@@ -70,7 +72,12 @@ export class StatusReporter {
   }
 
   private async write(state: BuildState): Promise<void> {
-    const status = computeBuildStatus({ ...this.o.ib, status: this.current }, state, this.o.now());
+    const status = computeBuildStatus(
+      { ...this.o.ib, status: this.current },
+      state,
+      this.o.now(),
+      this.o.inputsVersion,
+    );
     const written = await writeStatus<ImageBuild>(this.o.client, this.o.path, this.current, status);
     this.current = status;
     if (written) this.o.onWritten(written);

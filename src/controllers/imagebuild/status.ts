@@ -22,7 +22,13 @@ export type BuildState =
   | { phase: 'Succeeded'; startedAt: Date; output: string[]; pushed: Pushed }
   | { phase: 'Failed'; startedAt?: Date; output: string[]; failure: Failure };
 
-export function computeBuildStatus(ib: ImageBuild, state: BuildState, now: Date): ImageBuildStatus {
+/** `inputsVersion`: of what this build reads (see inputs.ts); undefined keeps the last one. */
+export function computeBuildStatus(
+  ib: ImageBuild,
+  state: BuildState,
+  now: Date,
+  inputsVersion?: string,
+): ImageBuildStatus {
   const generation = ib.metadata.generation ?? 0;
   const before = ib.status ?? {};
   const conditions = conditionsOf(state, generation).reduce<Condition[]>(
@@ -35,6 +41,9 @@ export function computeBuildStatus(ib: ImageBuild, state: BuildState, now: Date)
     ...buildFields(state, before),
     ...(state.phase === 'Succeeded' ? pushedFields(state.pushed) : lastPushed(before)),
     ...endFields(state, before, generation, now),
+    ...((inputsVersion ?? before.inputsVersion) !== undefined
+      ? { inputsVersion: inputsVersion ?? before.inputsVersion }
+      : {}),
     conditions,
   };
 }
@@ -157,8 +166,12 @@ function building(p: BuildProgress | undefined): string {
   return p ? `Building: step ${p.step} of ${p.steps} (${p.instruction}).` : 'Building.';
 }
 
-/** The build of the current generation is over (pushed or failed): nothing to do until a change. */
-export function isFinished(ib: ImageBuild): boolean {
+/**
+ * Nothing to do until a change: the current generation was pushed, or its build failed with
+ * the inputs it has now (a changed Secret, ConfigMap or ContainerSecret runs a failed build again).
+ */
+export function isFinished(ib: ImageBuild, inputsVersion: string): boolean {
   const s = ib.status;
-  return s?.observedGeneration === ib.metadata.generation && (s?.phase === 'Succeeded' || s?.phase === 'Failed');
+  if (s?.observedGeneration !== ib.metadata.generation) return false;
+  return s?.phase === 'Succeeded' || (s?.phase === 'Failed' && s.inputsVersion === inputsVersion);
 }
