@@ -185,10 +185,7 @@ describe('ImageBuild', () => {
     );
     const timedOut = await waitForReason<ImageBuild>(ib('slow'), 'Ready', 'Timeout', operator);
     expect(condition(timedOut, 'Ready')?.message).toContain('5s');
-    await eventually('no build container left', async () => {
-      const all = await docker().listContainers({ all: true });
-      return !all.some((c) => c.Command.includes('sleep 97'));
-    });
+    await noContainerRuns('sleep 97');
   });
 
   it('stops a build in flight when its ImageBuild is deleted, leaving nothing running', async () => {
@@ -201,10 +198,7 @@ describe('ImageBuild', () => {
     );
     // Well within the 98 s the step would take.
     await kubectl(['delete', '-n', ns, 'ib', 'doomed', '--timeout=30s']);
-    await eventually('no build container left', async () => {
-      const all = await docker().listContainers({ all: true });
-      return !all.some((c) => c.Command.includes('sleep 98'));
-    });
+    await noContainerRuns('sleep 98');
   });
 
   it('refuses to replace an existing tag (TagExists) without building anything', async () => {
@@ -272,12 +266,14 @@ describe('ImageBuild', () => {
       build('app', { dockerfile: from(lines), image: target('app'), overwriteTag: false });
     await kubectlApply(ns, appBuild(['RUN echo one > /version']));
     const first = await phase('app', 'Succeeded');
-    const running1 = await waitFor<NativeContainer>(
-      'nc app runs the first build',
-      ['-n', ns, 'nc', 'app'],
-      (o) => condition(o, 'Ready')?.reason === 'Running' && o.status?.imageDigest === first.status?.image,
-      operator,
-    );
+    const runs = (what: string, build: ImageBuild) =>
+      waitFor<NativeContainer>(
+        `nc app runs the ${what} build`,
+        ['-n', ns, 'nc', 'app'],
+        (o) => condition(o, 'Ready')?.reason === 'Running' && o.status?.imageDigest === build.status?.image,
+        operator,
+      );
+    const running1 = await runs('first', first);
     expect(await execIn(running1.status!.containerID!, ['cat', '/version'])).toBe('one\n');
 
     await kubectlApply(ns, appBuild(['RUN echo two > /version', 'RUN echo built > /second']));
@@ -287,12 +283,7 @@ describe('ImageBuild', () => {
       (o) => o.status?.phase === 'Succeeded' && o.status.imageDigest !== first.status?.imageDigest,
       operator,
     );
-    const running2 = await waitFor<NativeContainer>(
-      'nc app rolled to the second build',
-      ['-n', ns, 'nc', 'app'],
-      (o) => condition(o, 'Ready')?.reason === 'Running' && o.status?.imageDigest === second.status?.image,
-      operator,
-    );
+    const running2 = await runs('second', second);
     expect(await execIn(running2.status!.containerID!, ['cat', '/second'])).toBe('built\n');
     expect(running2.status?.containerID).not.toBe(running1.status?.containerID);
 
@@ -329,6 +320,14 @@ describe('ImageBuild', () => {
     expect(everything).not.toContain(registry.password);
   });
 });
+
+/** Waits until no container, running or not, has `command` in its command line. */
+async function noContainerRuns(command: string): Promise<void> {
+  await eventually(`no container of ${command} left`, async () => {
+    const all = await docker().listContainers({ all: true });
+    return !all.some((c) => c.Command.includes(command));
+  });
+}
 
 /** The digest the registry serves for repo:tag, asked as docker would (manifest v2, basic auth). */
 async function manifestDigest(registry: Registry, repo: string, tag: string): Promise<string | undefined> {
