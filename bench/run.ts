@@ -3,11 +3,12 @@
 // bench/results/latest.json; asserts nothing (timing goals live here, never in tests).
 //   npm run bench                      # every row (about 20 min: 500 resources idle for 10 min)
 //   npm run bench -- --quick           # without the 500-resource rows (about 3 min)
-//   npm run bench -- --only=kill,stop  # some rows: one, heal, fifty, kill, stop, delete, scale
+//   npm run bench -- --only=kill,stop  # some rows: one, heal, fifty, kill, stop, delete, scale, imagebuild
 //                                        (written to bench/results/only-<rows>.json, not latest.json)
 //   NCO_BENCH_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' npm run bench -- --quick
 import { runAll } from '../src/local/cleanup.ts';
 import { stopAll, stopAllOnSignals } from '../src/local/processes.ts';
+import { imageBuild } from './imagebuild.ts';
 import { machine, table, writeResults, type Row } from './report.ts';
 import { scale } from './scale.ts';
 import { heal } from './heal.ts';
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
       if (wanted('stop')) rows.push(...(await step('stop', () => stop(b))));
       rows.push(...(await step('delete', () => remove(b, workers))).filter(() => wanted('delete')));
     }
+    if (wanted('imagebuild')) rows.push(...(await step('imagebuild', () => imageBuild(b))));
     if (wanted('scale')) rows.push(...(await step('scale', () => scale(b, workers, idleMs))));
     report(rows, (await b.docker.version()).Version);
   } finally {

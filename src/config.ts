@@ -19,6 +19,8 @@ export interface OperatorConfig {
   metricsPort: number;
   /** A watch with no event or bookmark for this long is restarted. */
   watchIdleSeconds: number;
+  /** ImageBuilds that run at once on one Docker host; the others wait (phase Pending). */
+  buildsPerHost: number;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): OperatorConfig {
@@ -44,6 +46,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): OperatorCon
     healthPort: int(env, 'NCO_HEALTH_PORT', 8081, 0),
     metricsPort: int(env, 'NCO_METRICS_PORT', 8080, 0),
     watchIdleSeconds: int(env, 'NCO_WATCH_IDLE_SECONDS', 150, 1),
+    buildsPerHost: int(env, 'NCO_BUILDS_PER_HOST', 1, 1),
   };
 }
 

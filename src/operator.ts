@@ -3,11 +3,13 @@
 import type { Logger } from 'pino';
 import type { ContainerBackend } from './backend/container-backend.ts';
 import { DockerBackend, isTrustFailure } from './backend/docker-backend.ts';
+import { DockerImageBuilder } from './backend/docker-image-builder.ts';
 import { HostPool } from './backend/hosts.ts';
 import { withOperationHook } from './backend/operation-hook.ts';
 import { Reflector } from './backend/reflector.ts';
 import type { OperatorConfig } from './config.ts';
 import { registerContainerSecretController } from './controllers/containersecret/controller.ts';
+import { registerImageBuildController } from './controllers/imagebuild/controller.ts';
 import { registerIndexes } from './controllers/indexes.ts';
 import { registerNativeContainerController } from './controllers/nativecontainer/controller.ts';
 import { DEFAULT_HOST, MANAGED_SELECTOR, ownerKey } from './controllers/nativecontainer/identity.ts';
@@ -77,6 +79,17 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
     client,
     events,
     hosts,
+    registry: metrics.registry,
+    workers: config.workers,
+    log,
+  });
+  registerImageBuildController({
+    manager,
+    client,
+    events,
+    hosts,
+    builders: new Map([[DEFAULT_HOST, new DockerImageBuilder(config.dockerHost ? { host: config.dockerHost } : {})]]),
+    buildsPerHost: config.buildsPerHost,
     registry: metrics.registry,
     workers: config.workers,
     log,

@@ -37,10 +37,14 @@ const MIRRORS: Record<string, Mirror> = {
     (s) => unique((s as Obj[]).filter((p) => has(p, 'hostPort')).map((p) => `${str(p['hostPort'])}/${protocol(p)}`)),
   '!has(self.hostIP) || has(self.hostPort)': (s) => !has(s, 'hostIP') || has(s, 'hostPort'),
   'isIP(self)': (s) => isCelIP(str(s)),
+  'has(self.image) != has(self.imageFrom)': (s) => has(s, 'image') !== has(s, 'imageFrom'),
   // ContainerSecret
   'has(self.passwordSecretRef) != has(self.dockerConfigSecretRef)': (s) =>
     has(s, 'passwordSecretRef') !== has(s, 'dockerConfigSecretRef'),
   'has(self.username) == has(self.passwordSecretRef)': (s) => has(s, 'username') === has(s, 'passwordSecretRef'),
+  // ImageBuild
+  'has(self.dockerfile) != has(self.dockerfileFrom)': (s) => has(s, 'dockerfile') !== has(s, 'dockerfileFrom'),
+  "self != 'Dockerfile'": (s) => s !== 'Dockerfile',
 };
 
 const MATCHES = /^self\.matches\('((?:[^'\\]|\\.)*)'\)$/;

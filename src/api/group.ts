@@ -24,6 +24,13 @@ export const CONTAINER_SECRET: ResourceKind = {
   kind: 'ContainerSecret',
 };
 
+export const IMAGE_BUILD: ResourceKind = {
+  group: GROUP,
+  version: VERSION,
+  plural: 'imagebuilds',
+  kind: 'ImageBuild',
+};
+
 export const SECRET: ResourceKind = { group: '', version: 'v1', plural: 'secrets', kind: 'Secret' };
 export const CONFIG_MAP: ResourceKind = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap' };
 
@@ -34,6 +41,9 @@ export function apiPrefix(kind: ResourceKind): string {
 
 /** Finalizer that makes deletion remove the container before the resource goes away. */
 export const CONTAINER_FINALIZER = `${GROUP}/container`;
+
+/** Finalizer that makes deletion remove the local images of an ImageBuild's builds first. */
+export const IMAGE_BUILD_FINALIZER = `${GROUP}/build-images`;
 
 /** Collection path of a kind over all namespaces, as the informers list and watch it. */
 export function collectionPath(kind: ResourceKind): string {

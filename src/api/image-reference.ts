@@ -70,3 +70,10 @@ export function registryKey(server: string): string {
 export function imageRegistry(image: string): string {
   return registryKey(parseImageReference(image).registry ?? DOCKER_HUB);
 }
+
+/** The reference by digest of an image pushed as `image` (its tag dropped): repo@sha256:... */
+export function withDigest(image: string, digest: string): string {
+  const name = image.split('@')[0]!;
+  const colon = name.lastIndexOf(':');
+  return `${colon > name.lastIndexOf('/') ? name.slice(0, colon) : name}@${digest}`;
+}

@@ -61,7 +61,9 @@ export interface Logging {
 }
 
 export interface NativeContainerSpec {
-  image: string;
+  /** Exactly one of image and imageFrom is set (a CEL rule of the CRD). */
+  image?: string;
+  imageFrom?: { imageBuild: string };
   imagePullPolicy?: PullPolicy;
   secretRef?: { name: string };
   command?: string[];

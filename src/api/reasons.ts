@@ -28,6 +28,7 @@ export type NativeContainerReason =
   | 'Removing'
   // Failures: retried.
   | 'ImagePullFailed'
+  | 'ImageBuildPending'
   | 'DockerUnreachable'
   | 'DockerError'
   // Failures: waiting for a change (Stalled).

@@ -39,6 +39,10 @@ export function validateContainerSecret(obj: unknown): string[] {
   return validateWith('containersecrets.nativecontainer.io.yaml', obj);
 }
 
+export function validateImageBuild(obj: unknown): string[] {
+  return validateWith('imagebuilds.nativecontainer.io.yaml', obj);
+}
+
 /** Every x-kubernetes-validations rule of the CRDs, for the test that each has a mirror. */
 export function crdRules(): string[] {
   const rules: string[] = [];
@@ -50,7 +54,12 @@ export function crdRules(): string[] {
       else walk(v);
     }
   };
-  for (const file of ['nativecontainers.nativecontainer.io.yaml', 'containersecrets.nativecontainer.io.yaml']) {
+  const files = [
+    'nativecontainers.nativecontainer.io.yaml',
+    'containersecrets.nativecontainer.io.yaml',
+    'imagebuilds.nativecontainer.io.yaml',
+  ];
+  for (const file of files) {
     walk(loadCrdSchema(file, VERSION));
   }
   return rules;

@@ -473,7 +473,7 @@ const CONNECTION_CODES = new Set([
   'EAI_AGAIN',
 ]);
 
-function isConnectionFailure(err: unknown): boolean {
+export function isConnectionFailure(err: unknown): boolean {
   const code = (err as { code?: string } | undefined)?.code;
   if (code !== undefined && CONNECTION_CODES.has(code)) return true;
   return /socket hang up|connect ENOENT|connect ECONNREFUSED/.test(messageOf(err));
@@ -505,12 +505,12 @@ function isSet(time: string | undefined): time is string {
   return !!time && !time.startsWith('0001-01-01');
 }
 
-function statusOf(err: unknown): number | undefined {
+export function statusOf(err: unknown): number | undefined {
   return (err as DockerError | undefined)?.statusCode;
 }
 
 /** The daemon's own message, without dockerode's "(HTTP code 500) server error - " prefix. */
-function messageOf(err: unknown): string {
+export function messageOf(err: unknown): string {
   const e = err as DockerError;
   const json = typeof e.json === 'object' ? e.json?.message : undefined;
   const raw = json ?? e.message ?? String(err);

@@ -4,6 +4,7 @@ import https from 'node:https';
 export interface HttpResponse {
   status: number;
   body: string;
+  headers: http.IncomingHttpHeaders;
 }
 
 export interface HttpRequestOptions {
@@ -40,7 +41,9 @@ export function httpRequest(opts: HttpRequestOptions): Promise<HttpResponse> {
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }),
+        );
         res.on('error', reject);
       },
     );

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerSecret } from '../../src/api/container-secret.ts';
+import type { ImageBuild } from '../../src/api/image-build.ts';
 import type { NativeContainer } from '../../src/api/native-container.ts';
 import type { Registry } from '../../src/local/registry.ts';
 import type { ProcessHandle } from '../../src/local/processes.ts';
@@ -114,7 +115,7 @@ describe('the example manifests', () => {
   afterAll(async () => {
     // Nothing of this file may keep later files' operators busy (their registries are gone then).
     await cleanupSteps([
-      () => kubectl(['delete', 'nc,csec', '--all', '-n', ns, '--timeout=60s'], { allowFail: true }),
+      () => kubectl(['delete', 'nc,ib,csec', '--all', '-n', ns, '--timeout=60s'], { allowFail: true }),
       () => operator?.stop(),
       () => forgetRegistry(registry),
       () => registry?.stop(),
@@ -170,6 +171,18 @@ describe('the example manifests', () => {
     expect(following.status?.latestDigest).toMatch(new RegExp(`^${registry.host}/demo/app:1@sha256:[0-9a-f]{64}$`));
     expect(following.status?.imageDigest?.split('@')[1]).toBe(following.status?.latestDigest?.split('@')[1]);
     await waitForReason<NativeContainer>(['-n', ns, 'nc', 'following'], 'Ready', 'Running', operator);
+  });
+
+  it('builds with imagebuild/imagebuild.yaml, pushes, and runs what it pushed', async () => {
+    const manifest = readFileSync(join(EXAMPLES, 'imagebuild', 'imagebuild.yaml'), 'utf8')
+      .replaceAll('127.0.0.1:5000', registry.host)
+      .replaceAll('change-me', registry.password)
+      .replaceAll('username: nco', `username: ${registry.username}`);
+    await kubectl(['apply', '-n', ns, '-f', '-'], { input: manifest });
+    const built = await waitForReason<ImageBuild>(['-n', ns, 'ib', 'site'], 'Ready', 'Succeeded', operator);
+    const nc = await waitForReason<NativeContainer>(['-n', ns, 'nc', 'site'], 'Ready', 'Running', operator);
+    expect(nc.status?.imageDigest).toBe(built.status?.image);
+    await kubectl(['delete', '-n', ns, '-f', '-', '--timeout=120s'], { input: manifest });
   });
 
   it('removes every container when the examples are deleted', async () => {

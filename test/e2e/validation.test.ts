@@ -2,7 +2,7 @@
 // schema with its CEL rules is the one source, and the operator's mirror of it agrees.
 // All cases go to the API server in one `kubectl create --dry-run=server`, to keep this fast.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { validateContainerSecret, validateNativeContainer } from '../../src/api/validate.ts';
+import { validateContainerSecret, validateImageBuild, validateNativeContainer } from '../../src/api/validate.ts';
 import { VALIDATION_CASES } from '../unit/validation-cases.ts';
 import { createNamespace, kubectl } from './support.ts';
 
@@ -45,7 +45,12 @@ describe('validation', () => {
     'the API server and the operator agree on a $kind with $what (valid: $valid)',
     ({ kind, spec, valid, i }) => {
       const obj = { apiVersion: 'nativecontainer.io/v1alpha1', kind, metadata: { name: `case-${i}` }, spec };
-      const operator = kind === 'NativeContainer' ? validateNativeContainer(obj) : validateContainerSecret(obj);
+      const validate = {
+        NativeContainer: validateNativeContainer,
+        ContainerSecret: validateContainerSecret,
+        ImageBuild: validateImageBuild,
+      };
+      const operator = validate[kind](obj);
       const server = acceptedByServer.has(`case-${i}`);
       const serverSaid = serverErrors.split('\n').find((l) => l.includes(`"case-${i}"`)) ?? '(accepted)';
       expect({ server, operator: operator.length === 0, serverSaid }).toEqual({

@@ -20,7 +20,8 @@ function files(dir: string): string[] {
 const images = files(EXAMPLES).flatMap((file) =>
   parseAllDocuments(readFileSync(file, 'utf8'))
     .map((d) => d.toJS() as { kind?: string; spec?: { image?: string; imagePullPolicy?: string } } | null)
-    .filter((o) => o?.kind === 'NativeContainer')
+    // A NativeContainer with imageFrom runs what its ImageBuild pushed (imagebuild/).
+    .filter((o) => o?.kind === 'NativeContainer' && o.spec?.image !== undefined)
     .map((o) => ({ file: file.slice(EXAMPLES.length), image: o!.spec!.image!, policy: o!.spec!.imagePullPolicy })),
 );
 

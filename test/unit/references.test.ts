@@ -138,7 +138,12 @@ describe('resolving what a NativeContainer refers to', () => {
         { name: 'C', valueFrom: { configMapKeyRef: { name: 'c', key: 'k' } } },
       ],
     });
-    expect(referencedNames(nc)).toEqual({ secrets: ['s'], configMaps: ['c'], containerSecrets: ['reg'] });
+    expect(referencedNames(nc)).toEqual({
+      secrets: ['s'],
+      configMaps: ['c'],
+      containerSecrets: ['reg'],
+      imageBuilds: [],
+    });
   });
 });
 

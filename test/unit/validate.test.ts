@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { handWrittenRules, mirrorOf } from '../../src/api/cel-mirrors.ts';
-import { crdRules, validateContainerSecret, validateNativeContainer } from '../../src/api/validate.ts';
+import {
+  crdRules,
+  validateContainerSecret,
+  validateImageBuild,
+  validateNativeContainer,
+} from '../../src/api/validate.ts';
 import { VALIDATION_CASES } from './validation-cases.ts';
 
 function nc(spec: unknown) {
@@ -9,6 +14,7 @@ function nc(spec: unknown) {
 
 function validate(kind: string, spec: unknown): string[] {
   const obj = { apiVersion: 'nativecontainer.io/v1alpha1', kind, metadata: { name: 'x' }, spec };
+  if (kind === 'ImageBuild') return validateImageBuild(obj);
   return kind === 'NativeContainer' ? validateNativeContainer(obj) : validateContainerSecret(obj);
 }
 
@@ -17,8 +23,8 @@ describe('NativeContainer validation against the CRD schema', () => {
     expect(validateNativeContainer(nc({ image: 'busybox' }))).toEqual([]);
   });
 
-  it('rejects a missing image with the field named', () => {
-    expect(validateNativeContainer(nc({}))).toEqual(["spec.image: must have required property 'image'"]);
+  it('rejects a spec with neither image nor imageFrom, as the CEL rule says', () => {
+    expect(validateNativeContainer(nc({}))).toEqual(['spec: exactly one of image or imageFrom is required']);
   });
 
   it('rejects an unknown state and lists the allowed ones', () => {

@@ -3,7 +3,7 @@
 // with `valid`. Each case says in words what it checks.
 export interface ValidationCase {
   what: string;
-  kind: 'NativeContainer' | 'ContainerSecret';
+  kind: 'NativeContainer' | 'ContainerSecret' | 'ImageBuild';
   spec: unknown;
   valid: boolean;
 }
@@ -23,7 +23,19 @@ const csec = (what: string, spec: unknown, valid: boolean): ValidationCase => ({
   spec,
   valid,
 });
+const ib = (what: string, spec: unknown, valid: boolean): ValidationCase => ({
+  what,
+  kind: 'ImageBuild',
+  spec,
+  valid,
+});
 const img = (image: string) => ({ image });
+const build = (spec: Record<string, unknown> = {}) => ({
+  dockerfile: 'FROM busybox:1.37\n',
+  image: 'registry.example.com/team/app:1',
+  secretRef: { name: 'push' },
+  ...spec,
+});
 
 export const VALIDATION_CASES: ValidationCase[] = [
   // image grammar and JD's length limits
@@ -258,6 +270,9 @@ export const VALIDATION_CASES: ValidationCase[] = [
     true,
   ),
   nc('a spec without an image', { command: ['true'] }, false),
+  nc('imageFrom an ImageBuild instead of an image', { imageFrom: { imageBuild: 'app' } }, true),
+  nc('both an image and imageFrom', { image: 'a:1', imageFrom: { imageBuild: 'app' } }, false),
+  nc('imageFrom without a name', { imageFrom: {} }, false),
   // ContainerSecret
   csec(
     'a username and a password Secret',
@@ -285,4 +300,72 @@ export const VALIDATION_CASES: ValidationCase[] = [
   csec('no server', { username: 'u', passwordSecretRef: { name: 's' } }, false),
   csec('a server with a space', { server: 'r io', username: 'u', passwordSecretRef: { name: 's' } }, false),
   csec('an inline password', { server: 'r.io', username: 'u', password: 'hunter2' }, false),
+  // ImageBuild
+  ib('an inline Dockerfile', build(), true),
+  ib('a Dockerfile from a ConfigMap', build({ dockerfile: undefined, dockerfileFrom: { name: 'c', key: 'k' } }), true),
+  ib('both kinds of Dockerfile', build({ dockerfileFrom: { name: 'c', key: 'k' } }), false),
+  ib('no Dockerfile', build({ dockerfile: undefined }), false),
+  ib('no secretRef', build({ secretRef: undefined }), false),
+  ib('an image with a digest', build({ image: `registry.example.com/app@${DIGEST}` }), false),
+  ib(
+    'context files from a ConfigMap and a Secret, hidden files too',
+    build({
+      context: [
+        { path: 'conf/app.json', configMapKeyRef: { name: 'c', key: 'k' } },
+        { path: '.npmrc', mode: 384, secretKeyRef: { name: 's', key: 'k' } },
+      ],
+    }),
+    true,
+  ),
+  ib(
+    'a context file going up with ..',
+    build({ context: [{ path: '../etc/passwd', configMapKeyRef: { name: 'c', key: 'k' } }] }),
+    false,
+  ),
+  ib(
+    'an absolute context path',
+    build({ context: [{ path: '/etc/passwd', configMapKeyRef: { name: 'c', key: 'k' } }] }),
+    false,
+  ),
+  ib(
+    'a context file named Dockerfile',
+    build({ context: [{ path: 'Dockerfile', configMapKeyRef: { name: 'c', key: 'k' } }] }),
+    false,
+  ),
+  ib(
+    'a context file from both kinds of source',
+    build({
+      context: [{ path: 'a', configMapKeyRef: { name: 'c', key: 'k' }, secretKeyRef: { name: 's', key: 'k' } }],
+    }),
+    false,
+  ),
+  ib(
+    'two context files with one path',
+    build({
+      context: [
+        { path: 'a', configMapKeyRef: { name: 'c', key: 'k' } },
+        { path: 'a', configMapKeyRef: { name: 'c', key: 'j' } },
+      ],
+    }),
+    false,
+  ),
+  ib(
+    'build args, target, labels, limits and a timeout',
+    build({
+      buildArgs: { V: '1' },
+      target: 'final',
+      noCache: true,
+      pull: true,
+      labels: { team: 'a' },
+      description: 'd',
+      overwriteTag: true,
+      resources: { cpu: '500m', memory: '256Mi' },
+      timeoutSeconds: 60,
+      buildRequest: '2',
+    }),
+    true,
+  ),
+  ib('a label of the operator', build({ labels: { 'nativecontainer.io/imagebuild-uid': 'x' } }), false),
+  ib('a timeout of 0', build({ timeoutSeconds: 0 }), false),
+  ib('too little memory', build({ resources: { memory: '1Mi' } }), false),
 ];

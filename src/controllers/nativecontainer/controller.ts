@@ -2,16 +2,17 @@
 // the Secrets, ConfigMaps and ContainerSecrets they refer to (through field indexes), and hears
 // from each host's reflector when a container changes or an engine comes or goes.
 import type { Logger } from 'pino';
-import { CONFIG_MAP, CONTAINER_SECRET, NATIVE_CONTAINER, SECRET } from '../../api/group.ts';
+import { CONFIG_MAP, CONTAINER_SECRET, IMAGE_BUILD, NATIVE_CONTAINER, SECRET } from '../../api/group.ts';
 import type { ContainerSecret } from '../../api/container-secret.ts';
 import type { ConfigMap, Secret } from '../../api/core.ts';
+import type { ImageBuild } from '../../api/image-build.ts';
 import type { NativeContainer } from '../../api/native-container.ts';
 import type { HostPool } from '../../backend/hosts.ts';
 import type { EventRecorder } from '../../runtime/events.ts';
 import type { KubeClient } from '../../runtime/kube-client.ts';
 import type { ControllerHandle, Manager } from '../../runtime/manager.ts';
 import { OwnWrites } from '../../runtime/own-writes.ts';
-import { BY_CONFIG_MAP, BY_CONTAINER_SECRET, BY_SECRET } from '../indexes.ts';
+import { BY_CONFIG_MAP, BY_CONTAINER_SECRET, BY_IMAGE_BUILD, BY_SECRET } from '../indexes.ts';
 import { actionFor, classify } from './error-policy.ts';
 import { Expectations } from './expectations.ts';
 import { hostNameOf } from './gather.ts';
@@ -69,6 +70,8 @@ export function registerNativeContainerController(o: NativeContainerControllerOp
       { kind: CONFIG_MAP, map: (key) => byIndex(NATIVE_CONTAINER, BY_CONFIG_MAP, key) },
       // Every change, Ready flips of its status included: users wait for a verified secret.
       { kind: CONTAINER_SECRET, map: (key) => byIndex(NATIVE_CONTAINER, BY_CONTAINER_SECRET, key) },
+      // Every change: a build that pushed an image moves the containers that run it.
+      { kind: IMAGE_BUILD, map: (key) => byIndex(NATIVE_CONTAINER, BY_IMAGE_BUILD, key) },
     ],
     reconcile: reconciler.reconcile,
     errorPolicy: (key, err) => {
@@ -99,14 +102,16 @@ export function registerNativeContainerController(o: NativeContainerControllerOp
   return handle;
 }
 
-function referenceLookup(manager: Manager): ReferenceLookup {
+export function referenceLookup(manager: Manager): ReferenceLookup {
   const secrets = manager.informer<Secret>(SECRET);
   const configMaps = manager.informer<ConfigMap>(CONFIG_MAP);
   const containerSecrets = manager.informer<ContainerSecret>(CONTAINER_SECRET);
+  const imageBuilds = manager.informer<ImageBuild>(IMAGE_BUILD);
   return {
     secret: (ns, name) => secrets.get(`${ns}/${name}`),
     configMap: (ns, name) => configMaps.get(`${ns}/${name}`),
     containerSecret: (ns, name) => containerSecrets.get(`${ns}/${name}`),
+    imageBuild: (ns, name) => imageBuilds.get(`${ns}/${name}`),
   };
 }
 

@@ -136,7 +136,7 @@ function behaviourOf(spec: Spec, nc: NativeContainer): Pick<Desired, 'target' | 
   const onUnhealthy = onUnhealthyOf(spec);
   return {
     ...(target ? { target } : {}),
-    pullPolicy: pinned ? 'IfNotPresent' : (spec.imagePullPolicy ?? defaultPullPolicy(spec.image)),
+    pullPolicy: pinned ? 'IfNotPresent' : pullPolicyOf(spec),
     ...(onUnhealthy ? { onUnhealthy } : {}),
   };
 }
@@ -190,7 +190,7 @@ interface ProcessFields {
 
 function processOf(spec: Spec, env: Record<string, string>): ProcessFields {
   return {
-    image: normalizeImage(spec.image),
+    image: spec.image === undefined ? '' : normalizeImage(spec.image),
     command: spec.command ?? null,
     args: spec.args ?? null,
     env,
@@ -223,6 +223,11 @@ function processConfig(
     ...(p.stopSignal ? { stopSignal: p.stopSignal } : {}),
     log: p.log,
   };
+}
+
+/** Undefined image: imageFrom, for a deletion (gather sets the image the build pushed otherwise). */
+function pullPolicyOf(spec: Spec): PullPolicy {
+  return spec.imagePullPolicy ?? defaultPullPolicy(spec.image ?? '');
 }
 
 // Docker cannot lift a limit in place (0 means "unchanged" to docker update), so adding or

@@ -18,7 +18,7 @@ import { unreachable, type Problem } from './error-policy.ts';
 import type { Expectations } from './expectations.ts';
 import { containerName, DEFAULT_HOST, LABELS, volumeSelector } from './identity.ts';
 import { retargetCause, type Memory, type Observed } from './plan.ts';
-import { resolveReferences, UnresolvedReferenceError, type ReferenceLookup } from './references.ts';
+import { resolveReferences, UnresolvedReferenceError, withBuiltImage, type ReferenceLookup } from './references.ts';
 
 export interface GatherDeps {
   refs: ReferenceLookup;
@@ -43,6 +43,8 @@ export type Gathered =
   | {
       kind: 'observed';
       seen: Seen;
+      /** The resource as the plan sees it: with imageFrom, spec.image is the image its build pushed. */
+      nc: NativeContainer;
       desired: Desired;
       auth: RegistryAuth | undefined;
       observed: Observed;
@@ -79,15 +81,14 @@ export async function gather(nc: NativeContainer, deps: GatherDeps): Promise<Gat
   }
   let resolved;
   try {
+    // With imageFrom, everything below sees the image its ImageBuild pushed last.
+    nc = withBuiltImage(nc, deps.refs);
     resolved = resolveReferences(nc, deps.refs);
   } catch (err) {
     if (!(err instanceof UnresolvedReferenceError)) throw err;
-    return {
-      kind: 'problem',
-      seen: s,
-      engineSeen,
-      problem: { reason: err.reason, message: err.message, terminal: true },
-    };
+    // A pending build is not a mistake to fix: the build's progress requeues the resource.
+    const terminal = err.reason !== 'ImageBuildPending';
+    return { kind: 'problem', seen: s, engineSeen, problem: { reason: err.reason, message: err.message, terminal } };
   }
   if (!engineSeen) {
     const problem = unreachable(backend.endpoint, reflector.unavailableReason(), {
@@ -107,6 +108,7 @@ export async function gather(nc: NativeContainer, deps: GatherDeps): Promise<Gat
   return {
     kind: 'observed',
     seen: s,
+    nc,
     desired,
     auth: resolved.auth,
     observed: { owned: s.owned, stale: s.stale, imagePresent, volumes },

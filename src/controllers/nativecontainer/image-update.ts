@@ -49,8 +49,12 @@ export function pinnedByDigest(image: string): boolean {
   return image.includes('@');
 }
 
-/** The registry is asked for the tag's digest: Notify or Apply, and a tag rather than a digest. */
-export function checksRegistry(spec: NativeContainerSpec): boolean {
+/**
+ * The registry is asked for the tag's digest: Notify or Apply, and a tag rather than a digest.
+ * With imageFrom the ImageBuild decides the digest; imageUpdate then only watches and rolls back.
+ */
+export function checksRegistry(spec: NativeContainerSpec): spec is NativeContainerSpec & { image: string } {
+  if (spec.image === undefined || spec.imageFrom !== undefined) return false;
   return updatePolicy(spec) !== 'Never' && !pinnedByDigest(spec.image);
 }
 
@@ -72,12 +76,12 @@ export function nextCheckMs(spec: NativeContainerSpec, status: NativeContainerSt
 /** status.latestDigest (`image@sha256:...`) when it was looked up for the current spec.image. */
 export function latestFor(spec: NativeContainerSpec, status: NativeContainerStatus | undefined): string | undefined {
   const latest = status?.latestDigest;
-  return latest?.startsWith(`${spec.image}@`) ? latest : undefined;
+  return spec.image !== undefined && latest?.startsWith(`${spec.image}@`) ? latest : undefined;
 }
 
 /** The value of status.latestDigest for a registry answer. */
-export function latestDigestValue(spec: NativeContainerSpec, digest: string): string {
-  return `${spec.image}@${digest}`;
+export function latestDigestValue(image: string, digest: string): string {
+  return `${image}@${digest}`;
 }
 
 /** A rollback is in force until the tag moves again, spec.image changes or a rebuild is requested. */
@@ -103,7 +107,7 @@ export function targetImage(
     return { image: r.to, cause: `rolled back from ${digestOf(r.from)}` };
   }
   const latest = latestFor(spec, status);
-  if (updatePolicy(spec) === 'Apply' && !pinnedByDigest(spec.image) && latest) {
+  if (updatePolicy(spec) === 'Apply' && checksRegistry(spec) && latest) {
     return {
       image: `${repositoryOf(spec.image)}@${digestOf(latest)}`,
       cause: `update: ${spec.image} is now ${digestOf(latest)}`,
@@ -129,7 +133,7 @@ export function observeImage(
     };
   }
   const reason = changeReason(spec, status, c, previous);
-  const entry = { image: running, at: now.toISOString(), reason, specImage: spec.image };
+  const entry = { image: running, at: now.toISOString(), reason, ...(spec.image ? { specImage: spec.image } : {}) };
   const imageHistory = [entry, ...history].slice(0, HISTORY_LENGTH);
   if (!previous || !watched(spec, reason)) return { imageHistory };
   return { imageHistory, pendingUpdate: { image: running, previous: previous.image, since: now.toISOString() } };
@@ -155,7 +159,7 @@ function changeReason(
   if (!previous) return 'Created';
   if (rollbackActive(spec, status) && sameDigest(status?.rollback?.to, c.imageDigest)) return 'RolledBack';
   if (previous.specImage !== undefined && previous.specImage !== spec.image) return 'ImageChanged';
-  const byDigest = c.image.includes('@') && !pinnedByDigest(spec.image);
+  const byDigest = c.image.includes('@') && checksRegistry(spec);
   return byDigest && updatePolicy(spec) === 'Apply' ? 'UpdateApplied' : 'ImageChanged';
 }
 
@@ -203,7 +207,7 @@ function rollbackOf(spec: NativeContainerSpec, c: ObservedContainer, p: PendingU
     to: p.previous,
     at: now.toISOString(),
     message: `The container on ${digestOf(p.image)} ${what}; back to ${digestOf(p.previous)}.`,
-    specImage: spec.image,
+    specImage: spec.image ?? '',
     ...(spec.rebuildRequest !== undefined ? { rebuildRequest: spec.rebuildRequest } : {}),
   };
 }

@@ -144,12 +144,13 @@ export class NativeContainerReconciler {
     let g = await gather(nc, this.deps);
     let update: UpdateStep = {};
     for (let pass = 0; pass < 2 && g.kind === 'observed'; pass++) {
-      update = await this.updateStep(nc, g, sink, ctx);
+      update = await this.updateStep(g.nc, g, sink, ctx);
       if (!update.regather) break;
       nc = { ...nc, status: sink.current };
       g = await gather(nc, this.deps);
     }
-    return { nc, g, update };
+    // From here on the resource as the plan sees it (imageFrom: the image its build pushed).
+    return { nc: g.kind === 'observed' ? g.nc : nc, g, update };
   }
 
   /**
@@ -192,9 +193,10 @@ export class NativeContainerReconciler {
     now: Date,
   ): Promise<UpdateStep> {
     const lastUpdateCheck = now.toISOString();
+    const image = nc.spec.image ?? '';
     try {
-      const digest = await g.seen.host.backend.registryDigest(normalizeImage(nc.spec.image), g.auth);
-      const latestDigest = latestDigestValue(nc.spec, digest);
+      const digest = await g.seen.host.backend.registryDigest(normalizeImage(image), g.auth);
+      const latestDigest = latestDigestValue(image, digest);
       if (latestDigest !== nc.status?.latestDigest) ctx.log.info({ image: nc.spec.image, digest }, 'tag digest');
       return { changes: { latestDigest, lastUpdateCheck } };
     } catch (err) {

@@ -4,6 +4,7 @@
 // when the referenced object appears or changes.
 import type { ContainerSecret } from '../../api/container-secret.ts';
 import { secretValue, type ConfigMap, type Secret } from '../../api/core.ts';
+import type { ImageBuild } from '../../api/image-build.ts';
 import { imageRegistry, registryKey } from '../../api/image-reference.ts';
 import type { EnvVar, KeyRef, NativeContainer } from '../../api/native-container.ts';
 import type { RegistryAuth } from '../../backend/container-backend.ts';
@@ -13,9 +14,11 @@ export interface ReferenceLookup {
   secret: (namespace: string, name: string) => Secret | undefined;
   configMap: (namespace: string, name: string) => ConfigMap | undefined;
   containerSecret: (namespace: string, name: string) => ContainerSecret | undefined;
+  /** For spec.imageFrom; without it no ImageBuild is found. */
+  imageBuild?: (namespace: string, name: string) => ImageBuild | undefined;
 }
 
-export type ReferenceReason = 'SecretNotFound' | 'ConfigMapNotFound' | 'InvalidSpec';
+export type ReferenceReason = 'SecretNotFound' | 'ConfigMapNotFound' | 'InvalidSpec' | 'ImageBuildPending';
 
 export class UnresolvedReferenceError extends Error {
   readonly reason: ReferenceReason;
@@ -65,6 +68,32 @@ function fromConfigMap(env: string, ref: KeyRef, namespace: string, lookup: Refe
   throw new UnresolvedReferenceError('ConfigMapNotFound', `env ${env}: ${why}.`);
 }
 
+/**
+ * The resource as it runs: with spec.imageFrom, spec.image is the last image its ImageBuild pushed
+ * (by digest) and, unless it names its own, spec.secretRef is the build's push ContainerSecret.
+ * Throws ImageBuildPending while the build has pushed nothing (the ImageBuild's status changes
+ * requeue the resource). Without imageFrom the resource is returned as it is.
+ */
+export function withBuiltImage(nc: NativeContainer, lookup: ReferenceLookup): NativeContainer {
+  const from = nc.spec.imageFrom;
+  if (!from) return nc;
+  const namespace = nc.metadata.namespace ?? 'default';
+  const build = lookup.imageBuild?.(namespace, from.imageBuild);
+  if (!build)
+    throw new UnresolvedReferenceError(
+      'ImageBuildPending',
+      `ImageBuild ${from.imageBuild} not found in namespace ${namespace}.`,
+    );
+  const image = build.status?.image;
+  if (image === undefined)
+    throw new UnresolvedReferenceError(
+      'ImageBuildPending',
+      `ImageBuild ${from.imageBuild} has not pushed an image yet.`,
+    );
+  const secretRef = nc.spec.secretRef ?? build.spec.secretRef;
+  return { ...nc, spec: { ...nc.spec, image, secretRef } };
+}
+
 function registryAuth(nc: NativeContainer, namespace: string, lookup: ReferenceLookup): RegistryAuth | undefined {
   const ref = nc.spec.secretRef;
   if (!ref) return undefined;
@@ -75,7 +104,7 @@ function registryAuth(nc: NativeContainer, namespace: string, lookup: ReferenceL
       `ContainerSecret ${ref.name} not found in namespace ${namespace}.`,
     );
   // Credentials go only to the registry they are for: Docker would send them wherever the image is.
-  const registry = imageRegistry(nc.spec.image);
+  const registry = imageRegistry(nc.spec.image ?? '');
   if (registryKey(csec.spec.server) !== registry) {
     throw new UnresolvedReferenceError(
       'InvalidSpec',
@@ -100,11 +129,13 @@ export function referencedNames(nc: NativeContainer): {
   secrets: string[];
   configMaps: string[];
   containerSecrets: string[];
+  imageBuilds: string[];
 } {
   const env = nc.spec?.env ?? [];
   return {
     secrets: env.flatMap((e) => (e.valueFrom?.secretKeyRef ? [e.valueFrom.secretKeyRef.name] : [])),
     configMaps: env.flatMap((e) => (e.valueFrom?.configMapKeyRef ? [e.valueFrom.configMapKeyRef.name] : [])),
     containerSecrets: nc.spec?.secretRef ? [nc.spec.secretRef.name] : [],
+    imageBuilds: nc.spec?.imageFrom ? [nc.spec.imageFrom.imageBuild] : [],
   };
 }

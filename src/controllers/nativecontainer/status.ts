@@ -111,7 +111,8 @@ export function computeStatus(input: StatusInput): NativeContainerStatus {
 /** The kept fields: the last status's, this reconcile's changes, and what the container shows. */
 function keptFields(input: StatusInput): Kept {
   const k = carried(input);
-  if (!rollbackActive(input.nc.spec, k)) delete k.rollback;
+  // Without spec.image (imageFrom before the build's image is put in) the rollback cannot be judged: kept.
+  if (input.nc.spec.image !== undefined && !rollbackActive(input.nc.spec, k)) delete k.rollback;
   const c = input.container;
   return c && input.engineSeen ? observed(input, k, c) : k;
 }
