@@ -13,7 +13,16 @@ import type { ProcessHandle } from '../../src/local/processes.ts';
 import type { Registry } from '../../src/local/registry.ts';
 import { TEST_IMAGE } from '../../src/local/test-image.ts';
 import { cleanupSteps } from './cleanup.ts';
-import { condition, execIn, forgetRegistry, kubectlApply, registryWith, waitFor, waitForReason } from './helpers.ts';
+import {
+  applyRegistryCredentials,
+  condition,
+  execIn,
+  forgetRegistry,
+  kubectlApply,
+  registryWith,
+  waitFor,
+  waitForReason,
+} from './helpers.ts';
 import { containersOf, createNamespace, docker, eventually, getJson, kubectl, startOperator } from './support.ts';
 
 const BASE = 'base/busybox:1';
@@ -41,18 +50,7 @@ describe('ImageBuild', () => {
   beforeAll(async () => {
     registry = await registryWith({ [BASE]: TEST_IMAGE, [UNPULLED]: TEST_IMAGE });
     ns = await createNamespace('imagebuild');
-    await kubectlApply(ns, {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'push-pw' },
-      stringData: { password: registry.password },
-    });
-    await kubectlApply(ns, {
-      apiVersion: 'nativecontainer.io/v1alpha1',
-      kind: 'ContainerSecret',
-      metadata: { name: 'push' },
-      spec: { server: registry.host, username: registry.username, passwordSecretRef: { name: 'push-pw' } },
-    });
+    await applyRegistryCredentials(ns, registry, 'push');
     operator = startOperator('imagebuild');
   });
 
@@ -295,6 +293,70 @@ describe('ImageBuild', () => {
     const still = await waitForReason<NativeContainer>(['-n', ns, 'nc', 'app'], 'Ready', 'Running', operator);
     expect(still.status?.containerID).toBe(running2.status?.containerID);
     expect(await execIn(still.status!.containerID!, ['cat', '/version'])).toBe('two\n');
+  });
+
+  it('rolls a container with imageUpdate back from a build that is never healthy, until the next build', async () => {
+    await kubectlApply(ns, {
+      apiVersion: 'nativecontainer.io/v1alpha1',
+      kind: 'NativeContainer',
+      metadata: { name: 'guarded' },
+      spec: {
+        imageFrom: { imageBuild: 'guarded' },
+        command: ['/bin/sh', '-c', 'trap "exit 0" TERM; sleep 3600 & wait'],
+        healthcheck: {
+          command: ['/bin/sh', '-c', 'test ! -e /broken || { echo broken build; exit 1; }'],
+          intervalSeconds: 1,
+          retries: 1,
+        },
+        imageUpdate: { healthDeadlineSeconds: 10 },
+      },
+    });
+    const guarded = (lines: string[]) =>
+      build('guarded', { dockerfile: from(lines), image: target('guarded'), overwriteTag: true });
+    const pushedAfter = (what: string, before: ImageBuild | undefined) =>
+      waitFor<ImageBuild>(
+        what,
+        ib('guarded'),
+        (o) => o.status?.phase === 'Succeeded' && o.status.imageDigest !== before?.status?.imageDigest,
+        operator,
+      );
+    const nc = ['-n', ns, 'nc', 'guarded'];
+    await kubectlApply(ns, guarded(['RUN echo good > /version']));
+    const good = await pushedAfter('the good build', undefined);
+    await waitFor<NativeContainer>(
+      'on the good build',
+      nc,
+      (o) => o.status?.imageDigest === good.status?.image,
+      operator,
+    );
+
+    await kubectlApply(ns, guarded(['RUN touch /broken']));
+    const broken = await pushedAfter('the broken build', good);
+    const rolledBack = await waitFor<NativeContainer>(
+      'rolled back to the good build',
+      nc,
+      (o) => condition(o, 'RolledBack')?.status === 'True' && o.status?.imageDigest === good.status?.image,
+      operator,
+    );
+    expect(rolledBack.status?.rollback?.from).toBe(broken.status?.image);
+    expect(rolledBack.status?.imageHistory?.slice(0, 3).map((h) => h.reason)).toEqual([
+      'RolledBack',
+      'ImageChanged',
+      'Created',
+    ]);
+
+    // The next successful build ends the rollback and runs.
+    await kubectlApply(ns, guarded(['RUN echo fixed > /version']));
+    const fixed = await pushedAfter('the fixed build', broken);
+    const after = await waitFor<NativeContainer>(
+      'on the fixed build',
+      nc,
+      (o) => o.status?.imageDigest === fixed.status?.image && condition(o, 'Ready')?.reason === 'Running',
+      operator,
+    );
+    expect(after.status?.rollback).toBeUndefined();
+    expect(condition(after, 'RolledBack')).toMatchObject({ status: 'False', reason: 'NoRollback' });
+    expect(await execIn(after.status!.containerID!, ['cat', '/version'])).toBe('fixed\n');
   });
 
   it('removes the local images of its builds when deleted, never the pushed image', async () => {

@@ -211,3 +211,32 @@ describe('a rollback', () => {
     });
   });
 });
+
+describe('a container on an ImageBuild (imageFrom)', () => {
+  // As the planner sees it: spec.image is the image the build pushed last.
+  const built = (digest: string): NativeContainerSpec => ({
+    imageFrom: { imageBuild: 'app' },
+    image: `${APP}@${digest}`,
+    imageUpdate: { healthDeadlineSeconds: 10 },
+    healthcheck: { command: ['true'] },
+  });
+
+  it('never asks the registry: the build decides the digest', () => {
+    expect(nextCheckMs({ ...built(D1), imageUpdate: { policy: 'Apply' } }, undefined)).toBeUndefined();
+    expect(
+      targetImage({ ...built(D1), imageUpdate: { policy: 'Apply' } }, { latestDigest: `${APP}@${D2}` }),
+    ).toBeUndefined();
+  });
+
+  it('watches a new build, rolls it back, and the next build ends the rollback', () => {
+    const first = observeImage(built(D1), {}, running(D1, { image: `${APP}@${D1}` }), now);
+    const second = observeImage(built(D2), first, running(D2, { image: `${APP}@${D2}` }), at(1));
+    expect(second.imageHistory?.[0]?.reason).toBe('ImageChanged');
+    const judged = judgeUpdate(built(D2), second, running(D2, { health: 'unhealthy' }), at(11));
+    expect(judged.kind).toBe('rollback');
+    if (judged.kind !== 'rollback') return;
+    const status = { ...second, rollback: judged.rollback };
+    expect(targetImage(built(D2), status)?.image).toBe(`${APP}@${D1}`);
+    expect(rollbackActive(built(D3), status)).toBe(false);
+  });
+});
