@@ -4,7 +4,8 @@ import type { ContainerSecret } from '../../src/api/container-secret.ts';
 import type { ConfigMap, Secret } from '../../src/api/core.ts';
 import type { ImageBuild, ImageBuildSpec } from '../../src/api/image-build.ts';
 import { contextArchive } from '../../src/controllers/imagebuild/context-archive.ts';
-import { buildReferences, InputError, inputsVersion, resolveInputs } from '../../src/controllers/imagebuild/inputs.ts';
+import { buildReferences, inputsVersion, resolveInputs } from '../../src/controllers/imagebuild/inputs.ts';
+import { UnresolvedReferenceError } from '../../src/controllers/nativecontainer/references.ts';
 import { withBuiltImage, type ReferenceLookup } from '../../src/controllers/nativecontainer/references.ts';
 import { desiredContainer } from '../../src/controllers/nativecontainer/desired.ts';
 import { nativeContainer } from './fixtures.ts';
@@ -87,8 +88,8 @@ describe('the inputs of a build', () => {
     } catch (e) {
       err = e;
     }
-    expect(err).toBeInstanceOf(InputError);
-    expect((err as InputError).reason).toBe(reason);
+    expect(err).toBeInstanceOf(UnresolvedReferenceError);
+    expect((err as UnresolvedReferenceError).reason).toBe(reason);
     expect((err as Error).message).not.toContain('secret');
   });
 

@@ -1,24 +1,26 @@
 // What a build needs, resolved from the informer caches (pure): the Dockerfile, the extra files
 // of the context, the push credentials and those for base images. A missing reference is an
-// InputError with a reason; the watches requeue the ImageBuild when the object appears.
+// UnresolvedReferenceError with a reason, as for a NativeContainer; the watches requeue the
+// ImageBuild when the object appears.
 // Guarantee: credentials go only to the registry their ContainerSecret names.
 import { createHash } from 'node:crypto';
 import type { ContextFile as ContextFileSpec, ImageBuild } from '../../api/image-build.ts';
 import { imageRegistry, registryKey } from '../../api/image-reference.ts';
 import type { RegistryAuth } from '../../backend/container-backend.ts';
-import { CredentialsError, credentialsOf } from '../containersecret/credentials.ts';
-import type { ReferenceLookup } from '../nativecontainer/references.ts';
+import {
+  credentialsFor,
+  findContainerSecret,
+  UnresolvedReferenceError,
+  type ReferenceLookup,
+  type ReferenceReason,
+} from '../nativecontainer/references.ts';
 import type { ContextFile } from './context-archive.ts';
 
-export type InputReason = 'SecretNotFound' | 'ConfigMapNotFound' | 'InvalidSpec';
+/** What a build's inputs can lack: a NativeContainer's reasons, less the one of its ImageBuild. */
+export type InputReason = Exclude<ReferenceReason, 'ImageBuildPending'>;
 
-export class InputError extends Error {
-  readonly reason: InputReason;
-  constructor(reason: InputReason, message: string) {
-    super(message);
-    this.name = 'InputError';
-    this.reason = reason;
-  }
+export function isInputError(err: unknown): err is UnresolvedReferenceError & { reason: InputReason } {
+  return err instanceof UnresolvedReferenceError && err.reason !== 'ImageBuildPending';
 }
 
 export interface BuildInputs {
@@ -33,7 +35,7 @@ export function resolveInputs(ib: ImageBuild, lookup: ReferenceLookup): BuildInp
   const { spec } = ib;
   const pushAuth = credentials(spec.secretRef.name, namespace, lookup);
   if (pushAuth.server !== imageRegistry(spec.image)) {
-    throw new InputError(
+    throw new UnresolvedReferenceError(
       'InvalidSpec',
       `ContainerSecret ${spec.secretRef.name} is for ${pushAuth.server}, but the image is pushed to ${imageRegistry(spec.image)}; its credentials are not sent to another registry.`,
     );
@@ -81,29 +83,19 @@ function fromSecret(path: string, ref: KeyRef, namespace: string, lookup: Refere
   const value = secret?.stringData?.[ref.key];
   if (value !== undefined) return Buffer.from(value, 'utf8');
   const why = secret ? `Secret ${ref.name} has no key ${ref.key}` : `Secret ${ref.name} not found`;
-  throw new InputError('SecretNotFound', `context ${path}: ${why}.`);
+  throw new UnresolvedReferenceError('SecretNotFound', `context ${path}: ${why}.`);
 }
 
 type KeyRef = { name: string; key: string };
 
-function missingConfigMapKey(what: string, ref: KeyRef, map: unknown): InputError {
+function missingConfigMapKey(what: string, ref: KeyRef, map: unknown): UnresolvedReferenceError {
   const why = map ? `ConfigMap ${ref.name} has no key ${ref.key}` : `ConfigMap ${ref.name} not found`;
-  return new InputError('ConfigMapNotFound', `${what}: ${why}.`);
+  return new UnresolvedReferenceError('ConfigMapNotFound', `${what}: ${why}.`);
 }
 
 function credentials(name: string, namespace: string, lookup: ReferenceLookup): { server: string; auth: RegistryAuth } {
-  const csec = lookup.containerSecret(namespace, name);
-  if (!csec) throw new InputError('SecretNotFound', `ContainerSecret ${name} not found in namespace ${namespace}.`);
-  try {
-    return {
-      server: registryKey(csec.spec.server),
-      auth: credentialsOf(csec, (ns, n) => lookup.secret(ns, n)),
-    };
-  } catch (err) {
-    if (!(err instanceof CredentialsError)) throw err;
-    const reason = err.reason === 'SecretNotFound' ? 'SecretNotFound' : 'InvalidSpec';
-    throw new InputError(reason, `ContainerSecret ${name}: ${err.message}`);
-  }
+  const csec = findContainerSecret(name, namespace, lookup);
+  return { server: registryKey(csec.spec.server), auth: credentialsFor(csec, lookup) };
 }
 
 /** Names of the Secrets, ConfigMaps and ContainerSecrets an ImageBuild refers to, for requeueing it. */

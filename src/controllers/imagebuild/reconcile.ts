@@ -23,7 +23,7 @@ import type { Slots } from '../../runtime/slots.ts';
 import type { ReferenceLookup } from '../nativecontainer/references.ts';
 import { executeBuild } from './execute.ts';
 import { ownerSelector } from './identity.ts';
-import { InputError, inputsVersion, resolveInputs, type BuildInputs } from './inputs.ts';
+import { inputsVersion, isInputError, resolveInputs, type BuildInputs } from './inputs.ts';
 import { StatusReporter } from './reporter.ts';
 import { isFinished, type BuildState } from './status.ts';
 
@@ -84,7 +84,7 @@ export class ImageBuildReconciler {
     try {
       inputs = resolveInputs(ib, this.deps.refs);
     } catch (err) {
-      if (!(err instanceof InputError)) throw err;
+      if (!isInputError(err)) throw err;
       if (err.reason === 'InvalidSpec') return this.finish(ib, reporter, failedBefore('InvalidSpec', err.message));
       // The watches on what it refers to requeue the ImageBuild when that appears.
       await reporter.report({ phase: 'Pending', reason: err.reason, message: err.message });

@@ -97,12 +97,7 @@ export function withBuiltImage(nc: NativeContainer, lookup: ReferenceLookup): Na
 function registryAuth(nc: NativeContainer, namespace: string, lookup: ReferenceLookup): RegistryAuth | undefined {
   const ref = nc.spec.secretRef;
   if (!ref) return undefined;
-  const csec = lookup.containerSecret(namespace, ref.name);
-  if (!csec)
-    throw new UnresolvedReferenceError(
-      'SecretNotFound',
-      `ContainerSecret ${ref.name} not found in namespace ${namespace}.`,
-    );
+  const csec = findContainerSecret(ref.name, namespace, lookup);
   // Credentials go only to the registry they are for: Docker would send them wherever the image is.
   const registry = imageRegistry(nc.spec.image ?? '');
   if (registryKey(csec.spec.server) !== registry) {
@@ -111,16 +106,29 @@ function registryAuth(nc: NativeContainer, namespace: string, lookup: ReferenceL
       `ContainerSecret ${ref.name} is for ${csec.spec.server}, but the image is on ${registry}; its credentials are not sent to another registry.`,
     );
   }
+  return credentialsFor(csec, lookup);
+}
+
+/** A ContainerSecret of the namespace, or SecretNotFound. */
+export function findContainerSecret(name: string, namespace: string, lookup: ReferenceLookup): ContainerSecret {
+  const csec = lookup.containerSecret(namespace, name);
+  if (!csec) {
+    throw new UnresolvedReferenceError(
+      'SecretNotFound',
+      `ContainerSecret ${name} not found in namespace ${namespace}.`,
+    );
+  }
+  return csec;
+}
+
+/** The credentials of a ContainerSecret, read from its Secret; what is missing or wrong as a reason. */
+export function credentialsFor(csec: ContainerSecret, lookup: ReferenceLookup): RegistryAuth {
   try {
     return credentialsOf(csec, (ns, name) => lookup.secret(ns, name));
   } catch (err) {
-    if (err instanceof CredentialsError) {
-      throw new UnresolvedReferenceError(
-        err.reason === 'SecretNotFound' ? 'SecretNotFound' : 'InvalidSpec',
-        `ContainerSecret ${ref.name}: ${err.message}`,
-      );
-    }
-    throw err;
+    if (!(err instanceof CredentialsError)) throw err;
+    const reason = err.reason === 'SecretNotFound' ? 'SecretNotFound' : 'InvalidSpec';
+    throw new UnresolvedReferenceError(reason, `ContainerSecret ${csec.metadata.name}: ${err.message}`);
   }
 }
 
