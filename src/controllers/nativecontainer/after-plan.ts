@@ -4,7 +4,7 @@ import type { NativeContainer } from '../../api/native-container.ts';
 import type { ObservedContainer } from '../../backend/container-backend.ts';
 import { afterUnhealthyRestart } from './health.ts';
 import type { Operation } from './plan.ts';
-import type { KeptChanges } from './status.ts';
+import { restartsSoFar, type KeptChanges } from './status.ts';
 
 /**
  * Kept fields after a plan ran: a start or restart through the API resets Docker's restart
@@ -17,7 +17,7 @@ export function afterPlan(
   now: Date,
 ): KeptChanges {
   if (!c) return {};
-  const count = restartsSoFar(nc, c);
+  const count = restartsSoFar(nc.status, c);
   const changes: KeptChanges = {};
   for (const o of ops) {
     if (!acts(o, c.id)) continue;
@@ -41,10 +41,4 @@ function unhealthyRestart(id: string, count: number, output: string, nc: NativeC
     lastRestart: { reason: 'Unhealthy', at: now.toISOString(), ...(output ? { message: output } : {}) },
     unhealthyRestarts: afterUnhealthyRestart(nc.status?.unhealthyRestarts, now),
   };
-}
-
-/** The restarts counted so far: before Docker last reset its count, and since. */
-function restartsSoFar(nc: NativeContainer, c: ObservedContainer): number {
-  const base = nc.status?.restartBase;
-  return (base?.containerID === c.id ? base.count : 0) + (c.restartCount ?? 0);
 }

@@ -22,6 +22,7 @@ import {
 } from '../../backend/container-backend.ts';
 import type { EngineHost, HostPool } from '../../backend/hosts.ts';
 import { AWAIT_CHANGE, requeueAfter, type Action, type ReconcileContext } from '../../runtime/controller.ts';
+import { errorMessage } from '../../runtime/errors.ts';
 import type { EventRecorder } from '../../runtime/events.ts';
 import { withFinalizer, type CleanupResult } from '../../runtime/finalizer.ts';
 import type { KubeClient } from '../../runtime/kube-client.ts';
@@ -201,8 +202,7 @@ export class NativeContainerReconciler {
       return { changes: { latestDigest, lastUpdateCheck } };
     } catch (err) {
       if (err instanceof EngineUnavailableError) throw err;
-      const why = err instanceof Error ? err.message : String(err);
-      const message = `Could not ask the registry for the digest of ${nc.spec.image}: ${why}`;
+      const message = `Could not ask the registry for the digest of ${nc.spec.image}: ${errorMessage(err)}`;
       ctx.log.warn({ err: message }, 'image update check failed');
       return { changes: { lastUpdateCheck }, failure: { message } };
     }

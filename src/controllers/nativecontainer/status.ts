@@ -18,22 +18,7 @@ import { checksRegistry, digestOf, latestFor, observeImage, rollbackActive, same
  * reconcile changes it: restart counting and back-off, the stopped unhealthy container, the
  * last probe, and the image update record.
  */
-export type Kept = Pick<
-  NativeContainerStatus,
-  | 'restartBase'
-  | 'lastRestart'
-  | 'unhealthyRestarts'
-  | 'stoppedUnhealthy'
-  | 'lastProbe'
-  | 'latestDigest'
-  | 'lastUpdateCheck'
-  | 'imageHistory'
-  | 'pendingUpdate'
-  | 'rollback'
->;
-/** Changes of kept fields: a value sets, null clears. */
-export type KeptChanges = { [K in keyof Kept]?: Kept[K] | null };
-const KEPT_FIELDS: (keyof Kept)[] = [
+const KEPT_FIELDS = [
   'restartBase',
   'lastRestart',
   'unhealthyRestarts',
@@ -44,7 +29,10 @@ const KEPT_FIELDS: (keyof Kept)[] = [
   'imageHistory',
   'pendingUpdate',
   'rollback',
-];
+] as const;
+export type Kept = Pick<NativeContainerStatus, (typeof KEPT_FIELDS)[number]>;
+/** Changes of kept fields: a value sets, null clears. */
+export type KeptChanges = { [K in keyof Kept]?: Kept[K] | null };
 
 /** The registry could not be asked for the tag's digest: why, for the UpdateAvailable condition. */
 export interface UpdateCheckFailure {
@@ -148,14 +136,17 @@ function observed(input: StatusInput, k: Kept, c: ObservedContainer): Kept {
  * before Docker last reset it (a start or restart through the API resets it to 0).
  */
 function restartCountOf(kept: Kept, c: ObservedContainer, changes: KeptChanges | undefined): number {
-  const base = kept.restartBase?.containerID === c.id ? kept.restartBase.count : 0;
   // Written right after a start or restart: Docker's count (in this older snapshot) is now 0.
-  if (changes?.restartBase) return base;
-  return base + (c.restartCount ?? 0);
+  return changes?.restartBase ? baseOf(kept, c) : restartsSoFar(kept, c);
 }
 
-function baseOf(kept: Kept, c: ObservedContainer): number {
-  return kept.restartBase?.containerID === c.id ? kept.restartBase.count : 0;
+/** The restarts counted so far: before Docker last reset its count, and since. */
+export function restartsSoFar(kept: Kept | undefined, c: ObservedContainer): number {
+  return baseOf(kept, c) + (c.restartCount ?? 0);
+}
+
+function baseOf(kept: Kept | undefined, c: ObservedContainer): number {
+  return kept?.restartBase?.containerID === c.id ? kept.restartBase.count : 0;
 }
 
 /** Docker restarted the container under its restart policy since the last status: why. */
