@@ -71,9 +71,14 @@ export function imageRegistry(image: string): string {
   return registryKey(parseImageReference(image).registry ?? DOCKER_HUB);
 }
 
-/** The reference by digest of an image pushed as `image` (its tag dropped): repo@sha256:... */
-export function withDigest(image: string, digest: string): string {
+/** The repository of a reference as written, its tag and digest dropped: what RepoDigests begin with. */
+export function repositoryOf(image: string): string {
   const name = image.split('@')[0]!;
   const colon = name.lastIndexOf(':');
-  return `${colon > name.lastIndexOf('/') ? name.slice(0, colon) : name}@${digest}`;
+  return colon > name.lastIndexOf('/') ? name.slice(0, colon) : name;
+}
+
+/** The reference by digest of an image pushed as `image` (its tag dropped): repo@sha256:... */
+export function withDigest(image: string, digest: string): string {
+  return `${repositoryOf(image)}@${digest}`;
 }

@@ -2,6 +2,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import Docker from 'dockerode';
+import { repositoryOf } from '../api/image-reference.ts';
 import { streamEngineEvents } from './docker-events.ts';
 import {
   ConflictError,
@@ -532,6 +533,6 @@ function translate(err: unknown): Error {
 
 /** The repo digest of the repository the container was created from (`repo@sha256:...`). */
 function digestFor(repoDigests: readonly string[], reference: string): string | undefined {
-  const repo = reference.replace(/@.*$/, '').replace(/:[^:/]*$/, '');
+  const repo = repositoryOf(reference);
   return repoDigests.find((d) => d.startsWith(`${repo}@`));
 }

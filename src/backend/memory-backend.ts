@@ -3,6 +3,7 @@
 // again, must leave nothing to do). It keeps Docker's rules where plans depend on them: names are
 // unique, a paused container must be unpaused before it is stopped, start and stop of a container
 // already in that state change nothing, remove is forced, and every change is an event.
+import { withDigest } from '../api/image-reference.ts';
 import {
   ConflictError,
   EngineUnavailableError,
@@ -129,7 +130,7 @@ export class MemoryBackend implements ContainerBackend {
       name: config.name,
       image: config.image,
       imageId: `sha256:${config.image}`,
-      ...(digest ? { imageDigest: `${config.image.replace(/@.*$/, '').replace(/:[^:/]*$/, '')}@${digest}` } : {}),
+      ...(digest ? { imageDigest: withDigest(config.image, digest) } : {}),
       labels: { ...config.labels },
       state: 'created',
       exitCode: 0,

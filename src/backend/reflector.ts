@@ -22,6 +22,7 @@
 // come from the same daemon).
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
+import { repositoryOf } from '../api/image-reference.ts';
 import {
   EngineUnavailableError,
   type ContainerBackend,
@@ -579,7 +580,7 @@ export class Reflector {
     // before this list came in was given the old answer.
     for (const [id, e] of this.entries) {
       if (e.container.imageDigest) continue;
-      const repo = e.container.image.replace(/@.*$/, '').replace(/:[^:/]*$/, '');
+      const repo = repositoryOf(e.container.image);
       const digests = this.images.repoDigests(e.container.imageId) ?? [];
       if (digests.some((d) => d.startsWith(`${repo}@`))) this.schedule(id, true);
     }

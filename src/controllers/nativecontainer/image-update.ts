@@ -16,7 +16,7 @@ import type {
   PendingUpdate,
   Rollback,
 } from '../../api/native-container.ts';
-import { parseImageReference } from '../../api/image-reference.ts';
+import { withDigest } from '../../api/image-reference.ts';
 import type { ObservedContainer } from '../../backend/container-backend.ts';
 
 export const HISTORY_LENGTH = 5;
@@ -33,12 +33,6 @@ export function digestOf(ref: string | undefined): string | undefined {
 export function sameDigest(a: string | undefined, b: string | undefined): boolean {
   const da = digestOf(a);
   return da !== undefined && da === digestOf(b);
-}
-
-/** The repository of a reference without tag or digest, as Docker names it in RepoDigests. */
-export function repositoryOf(image: string): string {
-  const ref = parseImageReference(image);
-  return ref.registry ? `${ref.registry}/${ref.repository}` : ref.repository;
 }
 
 export function updatePolicy(spec: NativeContainerSpec): ImageUpdatePolicy {
@@ -109,7 +103,7 @@ export function targetImage(
   const latest = latestFor(spec, status);
   if (updatePolicy(spec) === 'Apply' && checksRegistry(spec) && latest) {
     return {
-      image: `${repositoryOf(spec.image)}@${digestOf(latest)}`,
+      image: withDigest(spec.image, digestOf(latest)!),
       cause: `update: ${spec.image} is now ${digestOf(latest)}`,
     };
   }
