@@ -74,6 +74,7 @@ export function truncate(text: string, limit: number): string {
   return text.length <= limit ? text : `${text.slice(0, limit - 3)}...`;
 }
 
-function oneLine(text: string, limit: number): string {
+/** Whitespace runs as one space, truncated: a probe's output inside a sentence. */
+export function oneLine(text: string, limit: number): string {
   return truncate(text.replace(/\s+/g, ' ').trim(), limit);
 }

@@ -10,7 +10,14 @@ import type { LastRestart, NativeContainer, NativeContainerStatus, PortStatus } 
 import type { NativeContainerReason, NativeContainerState } from '../../api/reasons.ts';
 import type { ObservedContainer } from '../../backend/container-backend.ts';
 import type { Problem } from './error-policy.ts';
-import { backoffMs, consecutiveRestarts, PROBE_OUTPUT_LIMIT, truncate } from './health.ts';
+import {
+  consecutiveRestarts,
+  onUnhealthyOf,
+  oneLine,
+  PROBE_OUTPUT_LIMIT,
+  truncate,
+  unhealthyDecision,
+} from './health.ts';
 import { checksRegistry, digestOf, latestFor, observeImage, rollbackActive, sameDigest } from './image-update.ts';
 
 /**
@@ -379,19 +386,23 @@ function stateReason(state: ObservedContainer['state']): NativeContainerReason {
   return STATE_WORDS[state] as NativeContainerReason;
 }
 
-/** Unhealthy, with the failed probe's output and what the operator does about it. */
+/** Unhealthy, with the failed probe's output and what the operator does about it (the planner's decision). */
 function unhealthyMessage(input: StatusInput, c: ObservedContainer, id: string): string {
-  const output = c.lastProbe?.output.replace(/\s+/g, ' ').trim();
-  const failed = `Container ${id} fails its healthcheck${output ? `: ${truncate(output, 200)}` : ''}.`;
-  const healthcheck = input.nc.spec.healthcheck;
-  const policy = healthcheck ? (healthcheck.onUnhealthy ?? 'Restart') : 'None';
-  if (policy === 'None') return `${failed} onUnhealthy is None: it is left running.`;
-  if (policy === 'Stop') return `${failed} onUnhealthy is Stop: stopping it.`;
+  const output = c.lastProbe ? oneLine(c.lastProbe.output, 200) : '';
+  const failed = `Container ${id} fails its healthcheck${output ? `: ${output}` : ''}.`;
   const memory = input.nc.status?.unhealthyRestarts;
-  const consecutive = consecutiveRestarts(memory, input.now.getTime());
-  if (!memory || consecutive === 0) return `${failed} Restarting it.`;
-  const due = new Date(Date.parse(memory.at) + backoffMs(consecutive));
-  return due.getTime() > input.now.getTime()
-    ? `${failed} Back-off: ${consecutive} restarts for failed healthchecks; the next at ${due.toISOString()}.`
-    : `${failed} Restarting it.`;
+  const decision = unhealthyDecision(c, onUnhealthyOf(input.nc.spec), memory, input.now.getTime());
+  switch (decision.kind) {
+    case 'none':
+      return `${failed} onUnhealthy is None: it is left running.`;
+    case 'stop':
+      return `${failed} onUnhealthy is Stop: stopping it.`;
+    case 'wait': {
+      const restarts = consecutiveRestarts(memory, input.now.getTime());
+      const due = new Date(decision.dueMs).toISOString();
+      return `${failed} Back-off: ${restarts} restarts for failed healthchecks; the next at ${due}.`;
+    }
+    case 'restart':
+      return `${failed} Restarting it.`;
+  }
 }
