@@ -35,6 +35,10 @@ describe('following a tag', () => {
     expect(nextCheckMs(spec({ imageUpdate: { policy: 'Never' } }), undefined)).toBeUndefined();
   });
 
+  it('after a failed first check (no digest yet) waits the interval instead of asking on every pass', () => {
+    expect(nextCheckMs(spec(), { lastUpdateCheck: now.toISOString() })).toBe(now.getTime() + 2000);
+  });
+
   it('checks again at once when spec.image changed since the last check', () => {
     const checked = { lastUpdateCheck: now.toISOString(), latestDigest: `${APP}:1@${D1}` };
     expect(nextCheckMs(spec({ image: `${APP}:2` }), checked)).toBe(0);

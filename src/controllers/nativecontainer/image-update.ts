@@ -60,11 +60,16 @@ function deadlineMs(spec: NativeContainerSpec): number {
   return (spec.imageUpdate?.healthDeadlineSeconds ?? DEFAULT_DEADLINE_SECONDS) * 1000;
 }
 
-/** When the registry should next be asked; undefined when it is never asked. */
+/**
+ * When the registry should next be asked; undefined when it is never asked. At once when the
+ * last answer was for another spec.image; a check that failed (no answer yet) waits its interval
+ * like any other, so a registry that refuses is not asked again on every pass.
+ */
 export function nextCheckMs(spec: NativeContainerSpec, status: NativeContainerStatus | undefined): number | undefined {
   if (!checksRegistry(spec)) return undefined;
-  const last = status?.lastUpdateCheck && latestFor(spec, status) !== undefined ? status.lastUpdateCheck : undefined;
-  return last ? Date.parse(last) + checkIntervalMs(spec) : 0;
+  const last = status?.lastUpdateCheck;
+  const forThisImage = status?.latestDigest === undefined || latestFor(spec, status) !== undefined;
+  return last && forThisImage ? Date.parse(last) + checkIntervalMs(spec) : 0;
 }
 
 /** status.latestDigest (`image@sha256:...`) when it was looked up for the current spec.image. */
