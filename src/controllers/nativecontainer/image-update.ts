@@ -158,7 +158,7 @@ function changeReason(
   if (!previous) return 'Created';
   if (rollbackActive(spec, status) && sameDigest(status?.rollback?.to, c.imageDigest)) return 'RolledBack';
   if (previous.specImage !== undefined && previous.specImage !== spec.image) return 'ImageChanged';
-  const byDigest = c.image.includes('@') && checksRegistry(spec);
+  const byDigest = pinnedByDigest(c.image) && checksRegistry(spec);
   return byDigest && updatePolicy(spec) === 'Apply' ? 'UpdateApplied' : 'ImageChanged';
 }
 

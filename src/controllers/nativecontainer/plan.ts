@@ -9,7 +9,7 @@
 import type { ContainerUpdate, ObservedContainer, ObservedVolume } from '../../backend/container-backend.ts';
 import type { Desired } from './desired.ts';
 import { unhealthyDecision, type UnhealthyRestarts } from './health.ts';
-import { sameDigest } from './image-update.ts';
+import { pinnedByDigest, sameDigest } from './image-update.ts';
 import { LABELS } from './identity.ts';
 
 /** What the planner knows of Docker for one resource (gathered from the host's caches). */
@@ -89,7 +89,7 @@ export function plan({ desired, observed, deleting, memory, now }: PlanInput): O
  */
 export function retargetCause(c: ObservedContainer, desired: Desired): string | undefined {
   if (desired.target) return sameDigest(c.imageDigest, desired.target.image) ? undefined : desired.target.cause;
-  if (c.image.includes('@') && !desired.config.image.includes('@')) {
+  if (pinnedByDigest(c.image) && !pinnedByDigest(desired.config.image)) {
     return `back to ${desired.config.image} (no update or rollback pins a digest)`;
   }
   return undefined;
