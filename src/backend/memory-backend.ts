@@ -3,7 +3,7 @@
 // again, must leave nothing to do). It keeps Docker's rules where plans depend on them: names are
 // unique, a paused container must be unpaused before it is stopped, start and stop of a container
 // already in that state change nothing, remove is forced, and every change is an event.
-import { withDigest } from '../api/image-reference.ts';
+import { parseImageReference, withDigest } from '../api/image-reference.ts';
 import {
   ConflictError,
   EngineUnavailableError,
@@ -101,7 +101,7 @@ export class MemoryBackend implements ContainerBackend {
     this.enter('pull');
     onProgress({ status: 'Downloading', current: 1, total: 1 });
     this.imageNames.add(image);
-    const digest = image.includes('@') ? image.slice(image.indexOf('@') + 1) : this.registry.get(image);
+    const digest = parseImageReference(image).digest ?? this.registry.get(image);
     if (digest) this.digests.set(image, digest);
     this.emit('image', 'pull', image, {});
     return Promise.resolve();
