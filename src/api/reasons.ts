@@ -31,6 +31,7 @@ export type NativeContainerReason =
   | 'ImageBuildPending'
   | 'DockerUnreachable'
   | 'DockerError'
+  | 'HostPortConflict'
   // Failures: waiting for a change (Stalled).
   | 'RegistryAuthFailed'
   | 'ImageNotFound'

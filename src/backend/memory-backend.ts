@@ -8,6 +8,7 @@ import {
   ConflictError,
   EngineUnavailableError,
   ImagePullError,
+  InvalidConfigError,
   NotFoundError,
   type ContainerBackend,
   type ContainerConfig,
@@ -25,6 +26,8 @@ export interface MemoryBackendOptions {
   /** Engine clock, in milliseconds. */
   now?: () => number;
   images?: string[];
+  /** CPUs of the host: like Docker, a create or update asking for more is refused. Undefined: no limit. */
+  cpus?: number;
 }
 
 type EventListener = (e: EngineEvent) => void;
@@ -52,10 +55,12 @@ export class MemoryBackend implements ContainerBackend {
   /** Volumes each container mounts: Docker refuses to remove a volume a container still uses. */
   private readonly mounts = new Map<string, string[]>();
   private readonly now: () => number;
+  private readonly cpus: number | undefined;
   private nextId = 1;
 
   constructor(options: MemoryBackendOptions = {}) {
     this.now = options.now ?? Date.now;
+    this.cpus = options.cpus;
     for (const image of options.images ?? []) this.imageNames.add(image);
   }
 
@@ -123,6 +128,7 @@ export class MemoryBackend implements ContainerBackend {
     this.enter('create');
     if (!this.imageNames.has(config.image)) throw new NotFoundError(`No such image: ${config.image}`);
     if (this.byName(config.name)) throw new ConflictError(`The container name "/${config.name}" is already in use`);
+    this.checkCpus(config.resources.nanoCpus);
     const id = (this.nextId++).toString(16).padStart(64, '0');
     const digest = this.digests.get(config.image);
     const c: ObservedContainer = {
@@ -190,6 +196,7 @@ export class MemoryBackend implements ContainerBackend {
 
   async update(id: string, update: ContainerUpdate): Promise<void> {
     const c = this.must('update', id);
+    this.checkCpus(update.resources?.nanoCpus);
     if (update.resources) c.resources = { ...c.resources, ...update.resources };
     if (update.restartPolicy) c.restartPolicy = { ...update.restartPolicy };
     this.emit('container', 'update', id, c.labels);
@@ -283,6 +290,13 @@ export class MemoryBackend implements ContainerBackend {
     if (c.health) c.health = 'starting';
     delete c.lastProbe;
     this.emit('container', 'start', c.id, c.labels);
+  }
+
+  /** Docker's check of NanoCpus against the host's CPUs, with its message (a 400). */
+  private checkCpus(nanoCpus: number | undefined): void {
+    if (this.cpus === undefined || nanoCpus === undefined || nanoCpus <= this.cpus * 1e9) return;
+    const n = this.cpus.toFixed(2);
+    throw new InvalidConfigError(`Range of CPUs is from 0.01 to ${n}, as there are only ${this.cpus} CPUs available`);
   }
 
   private must(method: string, id: string): ObservedContainer {

@@ -16,6 +16,7 @@ import type { Reflector } from '../../backend/reflector.ts';
 import { desiredContainer, type Desired } from './desired.ts';
 import { unreachable, type Problem } from './error-policy.ts';
 import type { Expectations } from './expectations.ts';
+import { hostPortConflict } from './host-ports.ts';
 import { containerName, DEFAULT_HOST, LABELS, volumeSelector } from './identity.ts';
 import { retargetCause, type Memory, type Observed } from './plan.ts';
 import { resolveReferences, UnresolvedReferenceError, withBuiltImage, type ReferenceLookup } from './references.ts';
@@ -101,6 +102,8 @@ export async function gather(nc: NativeContainer, deps: GatherDeps): Promise<Gat
   const desired = desiredContainer(nc, resolved.env, s.host.name);
   // Only a create (a new resource, or a rebuild) needs the image and the volumes.
   const creating = !s.owned.some((c) => c.labels[LABELS.configHash] === desired.hash && !retargetCause(c, desired));
+  const conflict = creating && hostPortConflict(desired.config.ports, reflector.all(), objectKey(nc), s.host.name);
+  if (conflict) return { kind: 'problem', seen: s, engineSeen, problem: portProblem(conflict) };
   const image = desired.config.image;
   const imagePresent = !creating || (reflector.imagePresent(image) ?? (await backend.imagePresent(image)));
   const volumes =
@@ -114,6 +117,11 @@ export async function gather(nc: NativeContainer, deps: GatherDeps): Promise<Gat
     observed: { owned: s.owned, stale: s.stale, imagePresent, volumes },
     memory: memoryOf(nc),
   };
+}
+
+/** Not terminal: the port frees up when the other resource lets it go. */
+function portProblem(message: string): Problem {
+  return { reason: 'HostPortConflict', message, terminal: false };
 }
 
 /** What the operator remembers, from explicit status fields. */
