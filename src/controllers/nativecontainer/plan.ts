@@ -104,15 +104,29 @@ function create(desired: Desired, observed: Observed, name: string, cause: strin
   ];
 }
 
-/** New container first (next name), then the old one goes, then the new one takes the name. */
+/**
+ * New container first (next name), then the old one goes, then the new one takes the name. An
+ * old container that itself still has the next name (a rebuild interrupted before its rename,
+ * then the spec changed again) leaves the final name free: the new one is created under it.
+ */
 function rebuild(old: ObservedContainer, desired: Desired, observed: Observed, why?: string): Operation[] {
   const cause = why ?? rebuildCause(old, desired);
+  const name = old.name === desired.nextName ? desired.config.name : desired.nextName;
   return [
     ...pull(desired, observed),
     ...missingVolumes(desired, observed),
-    { type: 'Create', name: desired.nextName, cause: `rebuild: ${cause}` },
+    { type: 'Create', name, cause: `rebuild: ${cause}` },
     ...stopAndRemove(old, `rebuild: ${cause}`),
-    { type: 'Rename', target: 'created', name: desired.config.name, cause: 'rebuilt container takes the name' },
+    ...(name === desired.config.name
+      ? []
+      : [
+          {
+            type: 'Rename',
+            target: 'created',
+            name: desired.config.name,
+            cause: 'rebuilt container takes the name',
+          } as const,
+        ]),
     ...startAs(desired, 'created'),
   ];
 }
@@ -149,12 +163,17 @@ function toRunning(
   restartPending: boolean,
   now: Date | undefined,
 ): Operation[] {
-  const restart = restartPending ? [op('Restart', c, 'restart requested')] : [];
+  // What a running container needs: a requested restart, else what its health asks for.
+  const whenRunning = (): Operation[] => {
+    if (restartPending) return [op('Restart', c, 'restart requested')];
+    return now ? onUnhealthy({ ...c, state: 'running' }, desired, memory, now) : [];
+  };
   switch (c.state) {
     case 'running':
-      return restartPending || !now ? restart : onUnhealthy(c, desired, memory, now);
+      return whenRunning();
     case 'paused':
-      return [op('Unpause', c, 'desired state is Running'), ...restart];
+      // Unpaused, it is running with the health Docker reports: act on it in the same plan.
+      return [op('Unpause', c, 'desired state is Running'), ...whenRunning()];
     case 'created':
       return [op('Start', c, 'container is created')];
     case 'exited':
