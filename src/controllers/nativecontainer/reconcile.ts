@@ -220,6 +220,10 @@ export class NativeContainerReconciler {
     const progress = progressOf(ops);
     const container = g.seen.container;
     if (progress) await this.write(nc, sink, { container, engineSeen: true, progress });
+    if (g.auth && ops.some((o) => o.type === 'Pull')) {
+      // Never the password: only who logs in where (secrets stay out of logs, test/e2e/secrets.test.ts).
+      ctx.log.debug({ server: g.auth.serveraddress, username: g.auth.username }, 'pulling with registry credentials');
+    }
     const pulls = new PullReporter({
       intervalMs: this.deps.progressIntervalMs,
       now: this.deps.now,
