@@ -17,6 +17,12 @@ const MODES: Record<string, string[]> = {
     '--set=docker.tcp.host=tcp://docker.example:2376',
     '--set=docker.tcp.tls.secretName=docker-tls',
   ],
+  'Docker over plain tcp, explicitly allowed': [
+    '--set=docker.mode=tcp',
+    '--set=docker.tcp.host=tcp://docker.example:2375',
+    '--set=docker.tcp.tls.enabled=false',
+    '--set=docker.tcp.allowPlainTcp=true',
+  ],
   'Docker over ssh': [
     '--set=docker.mode=ssh',
     '--set=docker.ssh.host=ssh://operator@docker.example',
