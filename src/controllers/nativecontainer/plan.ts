@@ -33,7 +33,8 @@ export type Operation =
   /** Nothing can proceed; the executor fails with this reason (e.g. image absent and pull policy Never). */
   | { type: 'Blocked'; reason: string; cause: string }
   | { type: 'CreateVolume'; volume: string; labels: Record<string, string>; cause: string }
-  | { type: 'Create'; name: string; cause: string }
+  /** `rebuild`: the new container of a rebuild, created while the old one still exists. */
+  | { type: 'Create'; name: string; cause: string; rebuild?: true }
   /** `unhealthy`: a restart or stop because Docker marks the container unhealthy (onUnhealthy). */
   | { type: ContainerOp; target: Target; cause: string; unhealthy?: { output: string } }
   | { type: 'Update'; target: Target; update: ContainerUpdate; cause: string }
@@ -115,20 +116,16 @@ function rebuild(old: ObservedContainer, desired: Desired, observed: Observed, w
   return [
     ...pull(desired, observed),
     ...missingVolumes(desired, observed),
-    { type: 'Create', name, cause: `rebuild: ${cause}` },
+    { type: 'Create', name, cause: `rebuild: ${cause}`, rebuild: true },
     ...stopAndRemove(old, `rebuild: ${cause}`),
-    ...(name === desired.config.name
-      ? []
-      : [
-          {
-            type: 'Rename',
-            target: 'created',
-            name: desired.config.name,
-            cause: 'rebuilt container takes the name',
-          } as const,
-        ]),
+    ...takeTheName(name, desired),
     ...startAs(desired, 'created'),
   ];
+}
+
+function takeTheName(created: string, desired: Desired): Operation[] {
+  if (created === desired.config.name) return [];
+  return [{ type: 'Rename', target: 'created', name: desired.config.name, cause: 'rebuilt container takes the name' }];
 }
 
 function rebuildCause(old: ObservedContainer, desired: Desired): string {
@@ -327,7 +324,7 @@ function byPreference(hash: string): (a: ObservedContainer, b: ObservedContainer
 
 /** True when the plan replaces the container (a rebuild). */
 export function isRebuild(ops: readonly Operation[]): boolean {
-  return ops.some((o) => o.type === 'Rename' && o.target === 'created');
+  return ops.some((o) => o.type === 'Create' && o.rebuild === true);
 }
 
 /** One line an operation: "Remove 0123456789ab (configuration changed)". */
