@@ -12,12 +12,11 @@ import type { NativeContainer } from '../../src/api/native-container.ts';
 import type { ProcessHandle } from '../../src/local/processes.ts';
 import type { Registry } from '../../src/local/registry.ts';
 import { TEST_IMAGE } from '../../src/local/test-image.ts';
-import { cleanupSteps } from './cleanup.ts';
 import {
   condition,
   execIn,
   forgetImages,
-  forgetRegistry,
+  cleanupWithRegistry,
   kubectlApply,
   patchSpec,
   registryWith,
@@ -62,14 +61,7 @@ describe('registry credentials stay secret', () => {
     operator = startOperator('secrets', { LOG_LEVEL: 'debug' });
   });
 
-  afterAll(async () => {
-    await cleanupSteps([
-      () => kubectl(['delete', 'nc,csec', '--all', '-n', ns, '--timeout=60s'], { allowFail: true }),
-      () => operator?.stop(),
-      () => forgetRegistry(registry),
-      () => registry?.stop(),
-    ]);
-  });
+  afterAll(() => cleanupWithRegistry(ns, operator, registry));
 
   it('pulls with the right password, fails with a wrong one, rebuilds, and the secrets show up nowhere', async () => {
     for (const doc of [...credentials('right', registry.password), container('app', 'right')]) {
