@@ -163,6 +163,8 @@ export interface NativeContainerStatus {
   unhealthyRestarts?: { count: number; at: string };
   /** The container the operator stopped because it was unhealthy (onUnhealthy: Stop). */
   stoppedUnhealthy?: string;
+  /** The container Docker refused to start, and why: not started again until the spec changes or a restartRequest. */
+  startRefused?: { containerID: string; message: string };
   health?: string;
   lastProbe?: LastProbe;
   /** The tag's digest in its registry, checked without pulling (spec.imageUpdate). */

@@ -28,6 +28,11 @@ export interface MemoryBackendOptions {
   images?: string[];
   /** CPUs of the host: like Docker, a create or update asking for more is refused. Undefined: no limit. */
   cpus?: number;
+  /**
+   * The programs the images hold: like Docker, a start of a container whose command is not one
+   * of them is refused (a 400). Undefined: every command runs.
+   */
+  programs?: string[];
 }
 
 type EventListener = (e: EngineEvent) => void;
@@ -56,11 +61,15 @@ export class MemoryBackend implements ContainerBackend {
   private readonly mounts = new Map<string, string[]>();
   private readonly now: () => number;
   private readonly cpus: number | undefined;
+  private readonly programs: Set<string> | undefined;
+  /** The program each container runs, when its config names one. */
+  private readonly commands = new Map<string, string>();
   private nextId = 1;
 
   constructor(options: MemoryBackendOptions = {}) {
     this.now = options.now ?? Date.now;
     this.cpus = options.cpus;
+    this.programs = options.programs && new Set(options.programs);
     for (const image of options.images ?? []) this.imageNames.add(image);
   }
 
@@ -147,6 +156,7 @@ export class MemoryBackend implements ContainerBackend {
       ...(config.healthcheck ? { health: 'starting' as const } : {}),
     };
     this.containers.set(id, c);
+    if (config.command?.[0] !== undefined) this.commands.set(id, config.command[0]);
     this.mounts.set(
       id,
       config.mounts.map((m) => m.volume),
@@ -159,6 +169,7 @@ export class MemoryBackend implements ContainerBackend {
     const c = this.must('start', id);
     if (c.state === 'running') return Promise.resolve(); // 304
     if (c.state === 'paused') throw new ConflictError('cannot start a paused container, try unpause instead');
+    this.checkProgram(id);
     this.run(c);
     return Promise.resolve();
   }
@@ -219,6 +230,7 @@ export class MemoryBackend implements ContainerBackend {
     if (c.state === 'running' || c.state === 'paused') this.exit(c, 137);
     this.containers.delete(id);
     this.mounts.delete(id);
+    this.commands.delete(id);
     this.emit('container', 'destroy', id, c.labels);
     return Promise.resolve();
   }
@@ -290,6 +302,15 @@ export class MemoryBackend implements ContainerBackend {
     if (c.health) c.health = 'starting';
     delete c.lastProbe;
     this.emit('container', 'start', c.id, c.labels);
+  }
+
+  /** Docker's refusal of a program that is not in the image, with its message. */
+  private checkProgram(id: string): void {
+    const program = this.commands.get(id);
+    if (!this.programs || program === undefined || this.programs.has(program)) return;
+    throw new InvalidConfigError(
+      `OCI runtime create failed: exec: "${program}": stat ${program}: no such file or directory: unknown`,
+    );
   }
 
   /** Docker's check of NanoCpus against the host's CPUs, with its message (a 400). */

@@ -102,8 +102,8 @@ export async function gather(nc: NativeContainer, deps: GatherDeps): Promise<Gat
   const desired = desiredContainer(nc, resolved.env, s.host.name);
   // Only a create (a new resource, or a rebuild) needs the image and the volumes.
   const creating = !s.owned.some((c) => c.labels[LABELS.configHash] === desired.hash && !retargetCause(c, desired));
-  const conflict = creating && hostPortConflict(desired.config.ports, reflector.all(), objectKey(nc), s.host.name);
-  if (conflict) return { kind: 'problem', seen: s, engineSeen, problem: portProblem(conflict) };
+  const held = heldBack(nc, s, desired, creating);
+  if (held) return { kind: 'problem', seen: s, engineSeen, problem: held };
   const image = desired.config.image;
   const imagePresent = !creating || (reflector.imagePresent(image) ?? (await backend.imagePresent(image)));
   const volumes =
@@ -117,6 +117,25 @@ export async function gather(nc: NativeContainer, deps: GatherDeps): Promise<Gat
     observed: { owned: s.owned, stale: s.stale, imagePresent, volumes },
     memory: memoryOf(nc),
   };
+}
+
+/** What keeps a valid spec from being carried out: a host port taken, a start Docker refused. */
+function heldBack(nc: NativeContainer, s: Seen, desired: Desired, creating: boolean): Problem | undefined {
+  const conflict =
+    creating && hostPortConflict(desired.config.ports, s.host.reflector.all(), objectKey(nc), s.host.name);
+  return conflict ? portProblem(conflict) : startRefused(nc, s.container, desired);
+}
+
+/**
+ * Docker refused to start this very container (status.startRefused) and nothing asks for another
+ * try: say so again instead of starting it, for each failed start wakes the resource up again.
+ */
+function startRefused(nc: NativeContainer, c: ObservedContainer | undefined, desired: Desired): Problem | undefined {
+  const refused = nc.status?.startRefused;
+  if (!refused || !c || c.id !== refused.containerID || c.state !== 'created') return undefined;
+  if (c.labels[LABELS.configHash] !== desired.hash) return undefined;
+  if (desired.restartRequest !== undefined && desired.restartRequest !== nc.status?.restartRequest) return undefined;
+  return { reason: 'InvalidSpec', message: refused.message, terminal: true };
 }
 
 /** Not terminal: the port frees up when the other resource lets it go. */

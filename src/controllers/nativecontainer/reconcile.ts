@@ -29,7 +29,7 @@ import type { KubeClient } from '../../runtime/kube-client.ts';
 import type { OwnWrites } from '../../runtime/own-writes.ts';
 import { desiredContainer, orphanDesired, type Desired } from './desired.ts';
 import { actionFor, classify, unreachable, type Problem } from './error-policy.ts';
-import { execute, type Executed, type ExecuteHooks } from './execute.ts';
+import { execute, StartRefusedError, type Executed, type ExecuteHooks } from './execute.ts';
 import type { Expectations } from './expectations.ts';
 import { gather, seen, volumesOf, type Gathered } from './gather.ts';
 import { volumeSelector } from './identity.ts';
@@ -267,7 +267,11 @@ export class NativeContainerReconciler {
       host: g.seen.host.name,
     });
     ctx.log.warn({ reason: problem.reason, err: problem.message }, 'plan failed');
-    return this.report(nc, sink, g.seen.container, problem, problem.reason !== 'DockerUnreachable');
+    const changes: KeptChanges =
+      err instanceof StartRefusedError
+        ? { startRefused: { containerID: err.containerId, message: problem.message } }
+        : {};
+    return this.report(nc, sink, g.seen.container, problem, problem.reason !== 'DockerUnreachable', changes);
   }
 
   /** A problem: a Warning Event, the status that says it, and the Action the error policy picks. */
@@ -277,9 +281,10 @@ export class NativeContainerReconciler {
     container: ObservedContainer | undefined,
     problem: Problem,
     engineSeen: boolean,
+    changes: KeptChanges = {},
   ): Promise<Action> {
     this.deps.events.record(withKind(nc), 'Warning', problem.reason, problem.message);
-    await this.write(nc, sink, { container, engineSeen, problem });
+    await this.write(nc, sink, { container, engineSeen, problem, changes });
     return actionFor(problem);
   }
 

@@ -30,6 +30,7 @@ const KEPT_FIELDS = [
   'lastRestart',
   'unhealthyRestarts',
   'stoppedUnhealthy',
+  'startRefused',
   'lastProbe',
   'latestDigest',
   'lastUpdateCheck',
@@ -124,6 +125,12 @@ function carried(input: StatusInput): Kept {
   return kept;
 }
 
+/** A refused start is over once the container is another one, or runs after all (a restartRequest). */
+function forgetRefusedStart(input: StatusInput, k: Kept, c: ObservedContainer): void {
+  if (!k.startRefused || input.changes?.startRefused !== undefined) return;
+  if (k.startRefused.containerID !== c.id || c.state === 'running') delete k.startRefused;
+}
+
 /** What the container shows: its last probe, its restarts by Docker, the digest it runs. */
 function observed(input: StatusInput, k: Kept, c: ObservedContainer): Kept {
   if (c.lastProbe) k.lastProbe = { ...c.lastProbe, output: truncate(c.lastProbe.output.trim(), PROBE_OUTPUT_LIMIT) };
@@ -133,6 +140,7 @@ function observed(input: StatusInput, k: Kept, c: ObservedContainer): Kept {
     delete k.stoppedUnhealthy;
   }
   if (k.restartBase && k.restartBase.containerID !== c.id) delete k.restartBase;
+  forgetRefusedStart(input, k, c);
   const restart = policyRestart(input, k, c);
   if (restart) k.lastRestart = restart;
   return { ...k, ...observeImage(input.nc.spec, k, c, input.now) };
