@@ -4,6 +4,7 @@
 //   npm run bench                      # every row (about 20 min: 500 resources idle for 10 min)
 //   npm run bench -- --quick           # without the 500-resource rows (about 3 min)
 //   npm run bench -- --only=kill,stop  # some rows: one, heal, fifty, kill, stop, delete, scale, imagebuild
+//   npm run bench -- --only=scheduler  # the pure scheduler alone, without daemons (seconds)
 //                                        (written to bench/results/only-<rows>.json, not latest.json)
 //   NCO_BENCH_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' npm run bench -- --quick
 import { runAll } from '../src/local/cleanup.ts';
@@ -11,6 +12,7 @@ import { stopAll, stopAllOnSignals } from '../src/local/processes.ts';
 import { imageBuild } from './imagebuild.ts';
 import { machine, table, writeResults, type Row } from './report.ts';
 import { scale } from './scale.ts';
+import { schedulerRows } from './scheduler.ts';
 import { heal } from './heal.ts';
 import { fifty, kill, one, remove, stop } from './scenarios.ts';
 import { removeLeftovers, setUp, startOperator, type Bench } from './setup.ts';
@@ -35,6 +37,8 @@ async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
 
 async function main(): Promise<void> {
   stopAllOnSignals();
+  // The pure scheduler needs no daemon and no API server.
+  if (only?.length === 1 && only[0] === 'scheduler') return reportSchedulerOnly();
   const b = await setUp();
   const rows: Row[] = [];
   try {
@@ -57,6 +61,13 @@ async function main(): Promise<void> {
   } finally {
     await tearDown(b);
   }
+}
+
+function reportSchedulerOnly(): void {
+  const rows = schedulerRows();
+  process.stdout.write(`\nscheduler benchmark, ${new Date().toISOString()}\n\n${table(rows)}\n\n`);
+  for (const r of rows) if (r.detail) process.stdout.write(`${r.key}: ${JSON.stringify(r.detail)}\n`);
+  process.stdout.write(`\nwritten to ${writeResults(rows, machine(''), 'only-scheduler.json')}\n`);
 }
 
 function report(rows: Row[], dockerVersion: string): void {
