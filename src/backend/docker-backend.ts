@@ -31,7 +31,7 @@ import {
   type RestartPolicyName,
 } from './container-backend.ts';
 import { dockerOptions, type HostFiles } from './docker-host.ts';
-import { engineOf } from './engines.ts';
+import { engineOf, forEngine, type Engine } from './engines.ts';
 import { viaSshAgent } from './ssh-dial.ts';
 
 export interface DockerBackendOptions {
@@ -95,12 +95,22 @@ export class DockerBackend implements ContainerBackend {
   private readonly docker: Docker;
   private readonly fresh: Docker;
   private readonly networkMode: string | undefined;
+  private engineKind: Promise<Engine> | undefined;
 
   constructor(options: DockerBackendOptions = {}) {
     this.endpoint = options.host || 'unix:///var/run/docker.sock';
     this.docker = dockerFromHost(options.host, options.credentials);
     this.fresh = freshClient(options.host, options.credentials);
     this.networkMode = options.networkMode;
+  }
+
+  /** Docker or Podman, asked once (a failed answer is asked again next time). */
+  private engine(): Promise<Engine> {
+    this.engineKind ??= this.docker.version().then(engineOf, (err: unknown) => {
+      this.engineKind = undefined;
+      throw err;
+    });
+    return this.engineKind;
   }
 
   async engineInfo(): Promise<EngineInfo> {
@@ -214,7 +224,8 @@ export class DockerBackend implements ContainerBackend {
 
   async create(config: ContainerConfig): Promise<string> {
     try {
-      const container = await this.docker.createContainer(createOptions(config, this.networkMode));
+      const options = forEngine(await this.engine(), createOptions(config, this.networkMode));
+      const container = await this.docker.createContainer(options);
       return container.id;
     } catch (err) {
       throw this.translate(err);
