@@ -35,9 +35,13 @@ export function peersByValue(hosts: readonly HostSnapshot[], req: PlacementReque
   return counts;
 }
 
-/** Lower is better: utilisation after placing for spread, its negation for binpack. */
+/**
+ * Lower is better: utilisation after placing for spread, its negation for binpack. The container
+ * count breaks ties in the same direction (scaled far below any utilisation step), so containers
+ * that request nothing are still spread, or packed, by their number.
+ */
 export function fillOf(host: HostSnapshot, req: PlacementRequest, strategy: Strategy): number {
-  const u = utilisation(host, req);
+  const u = utilisation(host, req) + (host.containers ?? 0) * 1e-9;
   return strategy === 'binpack' ? -u : u;
 }
 

@@ -17,6 +17,8 @@ export interface HostSnapshot {
   allocated: { milliCpu: number; memoryBytes: number };
   /** Host ports taken by the containers bound to it. */
   ports: ReadonlySet<HostPortKey>;
+  /** How many containers are bound to it: what tells hosts apart when nothing requests resources. */
+  containers?: number;
 }
 
 export type SelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';

@@ -191,6 +191,17 @@ describe('the first placement on ContainerHosts', () => {
   });
 });
 
+describe('spreading containers that request nothing', () => {
+  it('puts them on every host in turn, not all on the first by name', async () => {
+    const w = await world([containerHost('h1'), containerHost('h2'), containerHost('h3')]);
+    const hosts = [1, 2, 3, 4, 5, 6].map((i) => {
+      const d = place(w, nc(`n${i}`));
+      return d.kind === 'bind' ? d.host : d.kind;
+    });
+    expect(hosts.sort()).toEqual(['h1', 'h1', 'h2', 'h2', 'h3', 'h3']);
+  });
+});
+
 describe('a lost host', () => {
   async function lost(w: World, host: string): Promise<void> {
     const engine = w.engines.get(host)!;

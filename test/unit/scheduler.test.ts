@@ -153,6 +153,18 @@ describe('scheduler score', () => {
     expect(schedule(hosts, req({ spreadBy: 'zone', peers }), 'spread')).toEqual({ kind: 'bound', host: 'labelled' });
   });
 
+  it('spreads containers that request nothing by their number, and binpack packs them', () => {
+    const hosts = [host('a', { containers: 3 }), host('b', { containers: 1 }), host('c', { containers: 2 })];
+    expect(schedule(hosts, req(), 'spread')).toEqual({ kind: 'bound', host: 'b' });
+    expect(schedule(hosts, req(), 'binpack')).toEqual({ kind: 'bound', host: 'a' });
+  });
+
+  it('lets utilisation decide before the container count', () => {
+    const full = host('full', { containers: 0, allocated: { milliCpu: 2000, memoryBytes: 0 } });
+    const many = host('many', { containers: 50 });
+    expect(schedule([full, many], req({ milliCpu: 100 }), 'spread')).toEqual({ kind: 'bound', host: 'many' });
+  });
+
   it('breaks ties by host name, so the same input gives the same host', () => {
     expect(schedule([host('c'), host('a'), host('b')], req(), 'spread')).toEqual({ kind: 'bound', host: 'a' });
     expect(schedule([host('b'), host('c'), host('a')], req(), 'binpack')).toEqual({ kind: 'bound', host: 'a' });

@@ -252,6 +252,7 @@ export class Placer {
       allocatable: allocatableOf(ch),
       allocated: used?.amounts ?? { milliCpu: 0, memoryBytes: 0 },
       ports: used?.ports ?? new Set(),
+      containers: used?.containers ?? 0,
     };
   }
 
@@ -262,7 +263,8 @@ export class Placer {
       const host = this.hostOf(nc);
       if (host === undefined || objectKey(nc) === except) continue;
       let u = usage.get(host);
-      if (!u) usage.set(host, (u = { amounts: { milliCpu: 0, memoryBytes: 0 }, ports: new Set() }));
+      if (!u) usage.set(host, (u = { amounts: { milliCpu: 0, memoryBytes: 0 }, ports: new Set(), containers: 0 }));
+      u.containers++;
       const r = requestsOf(nc.spec);
       u.amounts.milliCpu += r.milliCpu;
       u.amounts.memoryBytes += r.memoryBytes;
@@ -284,6 +286,7 @@ function allocatableOf(ch: ContainerHost): HostSnapshot['allocatable'] {
 interface Usage {
   amounts: Amounts;
   ports: Set<string>;
+  containers: number;
 }
 
 /** The operator's own engine: always schedulable, of unknown size (a single-host install as before). */
@@ -296,6 +299,7 @@ function localSnapshot(used: Usage | undefined): HostSnapshot {
     allocatable: {},
     allocated: used?.amounts ?? { milliCpu: 0, memoryBytes: 0 },
     ports: used?.ports ?? new Set(),
+    containers: used?.containers ?? 0,
   };
 }
 
