@@ -21,6 +21,12 @@ export interface OperatorConfig {
   watchIdleSeconds: number;
   /** ImageBuilds that run at once on one Docker host; the others wait (phase Pending). */
   buildsPerHost: number;
+  /** How placement scores ContainerHosts: binpack fills the fullest first, spread the emptiest. */
+  placementStrategy: 'binpack' | 'spread';
+  /** How often a Ready ContainerHost is asked again, and its heartbeat written at most. */
+  hostHeartbeatSeconds: number;
+  /** The operator's own namespace: where a ContainerHost's secretRef without a namespace points. */
+  namespace: string;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): OperatorConfig {
@@ -47,6 +53,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): OperatorCon
     metricsPort: int(env, 'NCO_METRICS_PORT', 8080, 0),
     watchIdleSeconds: int(env, 'NCO_WATCH_IDLE_SECONDS', 150, 1),
     buildsPerHost: int(env, 'NCO_BUILDS_PER_HOST', 1, 1),
+    placementStrategy: strategy(env),
+    hostHeartbeatSeconds: int(env, 'NCO_HOST_HEARTBEAT_SECONDS', 10, 1),
+    namespace: ownNamespace(env),
   };
 }
 
@@ -57,6 +66,16 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number
   if (!Number.isInteger(n) || n < min)
     throw new Error(`${name} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
   return n;
+}
+
+function ownNamespace(env: NodeJS.ProcessEnv): string {
+  return env['POD_NAMESPACE'] || 'default';
+}
+
+function strategy(env: NodeJS.ProcessEnv): 'binpack' | 'spread' {
+  const raw = env['NCO_PLACEMENT_STRATEGY'] || 'spread';
+  if (raw === 'binpack' || raw === 'spread') return raw;
+  throw new Error(`NCO_PLACEMENT_STRATEGY must be binpack or spread, got ${JSON.stringify(raw)}`);
 }
 
 function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {

@@ -8,6 +8,8 @@ export interface ResourceKind {
   readonly version: string;
   readonly plural: string;
   readonly kind: string;
+  /** Cluster-scoped: listed and watched over all namespaces whatever the operator watches. */
+  readonly clusterScoped?: boolean;
 }
 
 export const NATIVE_CONTAINER: ResourceKind = {
@@ -30,6 +32,19 @@ export const IMAGE_BUILD: ResourceKind = {
   plural: 'imagebuilds',
   kind: 'ImageBuild',
 };
+
+export const CONTAINER_HOST: ResourceKind = {
+  group: GROUP,
+  version: VERSION,
+  plural: 'containerhosts',
+  kind: 'ContainerHost',
+  clusterScoped: true,
+};
+
+/** Path of one cluster-scoped object of a kind. */
+export function clusterObjectPath(kind: ResourceKind, name: string): string {
+  return `${apiPrefix(kind)}/${kind.plural}/${name}`;
+}
 
 export const SECRET: ResourceKind = { group: '', version: 'v1', plural: 'secrets', kind: 'Secret' };
 export const CONFIG_MAP: ResourceKind = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap' };

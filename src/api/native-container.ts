@@ -60,6 +60,19 @@ export interface Logging {
   maxFiles?: number;
 }
 
+export type SelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+
+/** Where the container runs: decided once and written to status.host. */
+export interface Placement {
+  hostName?: string;
+  hostSelector?: {
+    matchLabels?: Record<string, string>;
+    matchExpressions?: { key: string; operator: SelectorOperator; values?: string[] }[];
+  };
+  spreadBy?: string;
+  rescheduleAfterSeconds?: number;
+}
+
 export interface NativeContainerSpec {
   /** Exactly one of image and imageFrom is set (a CEL rule of the CRD). */
   image?: string;
@@ -75,7 +88,13 @@ export interface NativeContainerSpec {
   hostname?: string;
   labels?: Record<string, string>;
   description?: string;
-  resources?: { cpu?: string | number; memory?: string | number };
+  resources?: {
+    cpu?: string | number;
+    memory?: string | number;
+    /** What placement counts against a host's capacity; the limits above stand in when absent. */
+    requests?: { cpu?: string | number; memory?: string | number };
+  };
+  placement?: Placement;
   volumes?: Volume[];
   ports?: Port[];
   restartPolicy?: RestartPolicy;
@@ -146,6 +165,10 @@ export interface Rollback {
 
 export interface NativeContainerStatus {
   observedGeneration?: number;
+  /** The ContainerHost the container is bound to. */
+  host?: string;
+  /** How often it was placed; its containers carry it in a label. */
+  placementGeneration?: number;
   state?: string;
   containerID?: string;
   /** The first 12 characters of containerID, as docker ps shows it. */

@@ -26,6 +26,13 @@ export type NativeContainerReason =
   | 'Dead'
   | 'Restarting'
   | 'Removing'
+  // Placement on a ContainerHost (the Scheduled and HostReady conditions, and Ready while unplaced).
+  | 'Scheduled'
+  | 'Unschedulable'
+  | 'Rescheduled'
+  | 'HostReady'
+  | 'HostNotReady'
+  | 'HostNotFound'
   // Failures: retried.
   | 'ImagePullFailed'
   | 'ImageBuildPending'

@@ -35,6 +35,10 @@ export function validateNativeContainer(obj: unknown): string[] {
   return validateWith('nativecontainers.nativecontainer.io.yaml', obj);
 }
 
+export function validateContainerHost(obj: unknown): string[] {
+  return validateWith('containerhosts.nativecontainer.io.yaml', obj);
+}
+
 export function validateContainerSecret(obj: unknown): string[] {
   return validateWith('containersecrets.nativecontainer.io.yaml', obj);
 }
@@ -58,6 +62,7 @@ export function crdRules(): string[] {
     'nativecontainers.nativecontainer.io.yaml',
     'containersecrets.nativecontainer.io.yaml',
     'imagebuilds.nativecontainer.io.yaml',
+    'containerhosts.nativecontainer.io.yaml',
   ];
   for (const file of files) {
     walk(loadCrdSchema(file, VERSION));

@@ -15,6 +15,7 @@ import {
   type ContainerSummary,
   type ContainerUpdate,
   type EngineEvent,
+  type EngineInfo,
   type ImageSummary,
   type ObservedContainer,
   type ObservedVolume,
@@ -76,6 +77,14 @@ export class MemoryBackend implements ContainerBackend {
   /** Puts a container in place as a test fixture (no event). */
   seed(container: ObservedContainer): void {
     this.containers.set(container.id, structuredClone(container));
+  }
+
+  /** What engineInfo answers; tests set the machine's size. */
+  info: EngineInfo = { engine: 'Docker', version: '20.10.24', apiVersion: '1.41', cpus: 4, memoryBytes: 8 * 1024 ** 3 };
+
+  async engineInfo(): Promise<EngineInfo> {
+    this.enter('engineInfo');
+    return Promise.resolve({ ...this.info });
   }
 
   async ping(options: { fresh?: boolean } = {}): Promise<void> {

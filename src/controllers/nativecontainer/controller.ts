@@ -2,7 +2,17 @@
 // the Secrets, ConfigMaps and ContainerSecrets they refer to (through field indexes), and hears
 // from each host's reflector when a container changes or an engine comes or goes.
 import type { Logger } from 'pino';
-import { CONFIG_MAP, CONTAINER_SECRET, IMAGE_BUILD, NATIVE_CONTAINER, SECRET } from '../../api/group.ts';
+import {
+  CONFIG_MAP,
+  CONTAINER_HOST,
+  CONTAINER_SECRET,
+  IMAGE_BUILD,
+  NATIVE_CONTAINER,
+  SECRET,
+} from '../../api/group.ts';
+import type { ContainerHost } from '../../api/container-host.ts';
+import type { Strategy } from '../../scheduler/types.ts';
+import { isDraining, Placer } from './placement.ts';
 import type { ContainerSecret } from '../../api/container-secret.ts';
 import type { ConfigMap, Secret } from '../../api/core.ts';
 import type { ImageBuild } from '../../api/image-build.ts';
@@ -32,6 +42,8 @@ export interface NativeContainerControllerOptions {
   log: Logger;
   /** True when this operator is responsible for the namespace. */
   watches: (namespace: string) => boolean;
+  /** The scoring of placement on ContainerHosts, operator-wide (NCO_PLACEMENT_STRATEGY). */
+  strategy?: Strategy;
 }
 
 export function registerNativeContainerController(o: NativeContainerControllerOptions): ControllerHandle {
@@ -39,6 +51,14 @@ export function registerNativeContainerController(o: NativeContainerControllerOp
   const resources = manager.informer<NativeContainer>(NATIVE_CONTAINER);
   const refs = referenceLookup(manager);
   const { metrics } = o;
+  const containerHosts = manager.informer<ContainerHost>(CONTAINER_HOST);
+  const placer = new Placer({
+    hosts,
+    containerHosts: () => containerHosts.list(),
+    containerHost: (name) => containerHosts.get(name),
+    resources: () => resources.list(),
+    strategy: o.strategy ?? 'spread',
+  });
   const reconciler = new NativeContainerReconciler({
     client: o.client,
     events: o.events,
@@ -48,6 +68,7 @@ export function registerNativeContainerController(o: NativeContainerControllerOp
     refs,
     hosts,
     expectations: new Expectations(),
+    placer,
     onDrift: (cause) => metrics.driftRepairs.inc({ cause }),
     onOrphansRemoved: (n) => metrics.orphansRemoved.inc(n),
   });
@@ -72,6 +93,20 @@ export function registerNativeContainerController(o: NativeContainerControllerOp
       { kind: CONTAINER_SECRET, map: (key) => byIndex(NATIVE_CONTAINER, BY_CONTAINER_SECRET, key) },
       // Every change: a build that pushed an image moves the containers that run it.
       { kind: IMAGE_BUILD, map: (key) => byIndex(NATIVE_CONTAINER, BY_IMAGE_BUILD, key) },
+      // A host added, freed, uncordoned or Ready again: what waits for a host tries again. A host
+      // that is drained or not Ready: its containers see whether they move.
+      {
+        kind: CONTAINER_HOST,
+        map: (key, ch) => [
+          ...placer.unbound(),
+          ...(hostNeedsItsContainers(ch as ContainerHost | undefined) ? placer.boundTo(key) : []),
+        ],
+      },
+      // A resource gone frees its host's capacity; one Ready elsewhere lets a drain move the next.
+      {
+        kind: NATIVE_CONTAINER,
+        map: (key, nc) => (nc ? placer.nextToDrain(key) : [...placer.unbound(), ...placer.nextToDrain(key)]),
+      },
     ],
     reconcile: reconciler.reconcile,
     errorPolicy: (key, err) => {
@@ -89,7 +124,8 @@ export function registerNativeContainerController(o: NativeContainerControllerOp
     // Owners of containers whose resource is gone are visited too: that is how orphans go.
     extraKeys: () => hosts.all().flatMap((h) => h.reflector.keys()),
   });
-  for (const host of hosts.all()) {
+  // ContainerHosts come and go while the operator runs: each one's reflector is heard from.
+  hosts.onAdded((host) => {
     host.reflector.onChange((change) => {
       if (change.key !== undefined) handle.enqueue(change.key);
     });
@@ -98,7 +134,7 @@ export function registerNativeContainerController(o: NativeContainerControllerOp
       for (const nc of resources.list()) if (hostNameOf(nc) === host.name) handle.enqueue(keyOf(nc));
       for (const key of host.reflector.keys()) handle.enqueue(key);
     });
-  }
+  });
   return handle;
 }
 
@@ -113,6 +149,13 @@ export function referenceLookup(manager: Manager): ReferenceLookup {
     containerSecret: (ns, name) => containerSecrets.get(`${ns}/${name}`),
     imageBuild: (ns, name) => imageBuilds.get(`${ns}/${name}`),
   };
+}
+
+/** A ContainerHost gone, not Ready or drained: its containers look at their placement. */
+function hostNeedsItsContainers(ch: ContainerHost | undefined): boolean {
+  if (!ch) return true;
+  const ready = ch.status?.conditions?.find((c) => c.type === 'Ready');
+  return ready?.status !== 'True' || isDraining(ch);
 }
 
 function keyOf(nc: NativeContainer): string {

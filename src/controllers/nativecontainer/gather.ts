@@ -52,9 +52,9 @@ export type Gathered =
       memory: Memory;
     };
 
-/** The host a resource is bound to. */
-export function hostNameOf(_nc: NativeContainer): string {
-  return DEFAULT_HOST;
+/** The host a resource is bound to (status.host); resources from before placement are on `local`. */
+export function hostNameOf(nc: NativeContainer): string {
+  return nc.status?.host ?? DEFAULT_HOST;
 }
 
 export function seen(nc: NativeContainer, hosts: HostPool): Seen {
@@ -99,7 +99,7 @@ export async function gather(nc: NativeContainer, deps: GatherDeps): Promise<Gat
     return { kind: 'problem', seen: s, engineSeen, problem };
   }
   if (deps.expectations.waiting(objectKey(nc), reflector)) return { kind: 'waiting', seen: s };
-  const desired = desiredContainer(nc, resolved.env, s.host.name);
+  const desired = withPlacementGeneration(desiredContainer(nc, resolved.env, s.host.name), nc);
   // Only a create (a new resource, or a rebuild) needs the image and the volumes.
   const creating = !s.owned.some((c) => c.labels[LABELS.configHash] === desired.hash && !retargetCause(c, desired));
   const held = heldBack(nc, s, desired, creating);
@@ -141,6 +141,22 @@ function startRefused(nc: NativeContainer, c: ObservedContainer | undefined, des
 /** Not terminal: the port frees up when the other resource lets it go. */
 function portProblem(message: string): Problem {
   return { reason: 'HostPortConflict', message, terminal: false };
+}
+
+/**
+ * The placement generation in the container's labels (not in the config hash: a new placement is a
+ * new container on another host anyway), so a stale copy on a host left behind is told apart.
+ */
+function withPlacementGeneration(desired: Desired, nc: NativeContainer): Desired {
+  const generation = nc.status?.placementGeneration;
+  if (generation === undefined) return desired;
+  return {
+    ...desired,
+    config: {
+      ...desired.config,
+      labels: { ...desired.config.labels, [LABELS.placementGeneration]: String(generation) },
+    },
+  };
 }
 
 /** What the operator remembers, from explicit status fields. */

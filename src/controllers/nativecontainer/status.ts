@@ -26,6 +26,9 @@ import { checksRegistry, digestOf, latestFor, observeImage, rollbackActive, same
  * last probe, and the image update record.
  */
 const KEPT_FIELDS = [
+  // The binding to a host (placement): changed only by a placement.
+  'host',
+  'placementGeneration',
   'restartBase',
   'lastRestart',
   'unhealthyRestarts',
@@ -70,6 +73,8 @@ export interface StatusInput {
   changes?: KeptChanges;
   /** The last registry check failed (not kept: the next check says again). */
   updateCheckFailure?: UpdateCheckFailure;
+  /** Conditions set as given after the others (Scheduled, HostReady: placement). */
+  extraConditions?: ConditionInput[];
   now: Date;
 }
 
@@ -100,8 +105,17 @@ export function computeStatus(input: StatusInput): NativeContainerStatus {
     ...(restartRequest !== undefined ? { restartRequest } : {}),
     ...(stoppedOnRequest ? { stoppedOnRequest } : {}),
     ...kept,
-    conditions: updateConditions(input, kept, conditions),
+    conditions: withExtra(input, updateConditions(input, kept, conditions)),
   };
+}
+
+/** The extra conditions of the input (placement's), set last. */
+function withExtra(input: StatusInput, conditions: Condition[]): Condition[] {
+  const generation = input.nc.metadata.generation ?? 0;
+  return (input.extraConditions ?? []).reduce<Condition[]>(
+    (list, c) => setCondition(list, { ...c, observedGeneration: generation }, input.now),
+    conditions,
+  );
 }
 
 /** The kept fields: the last status's, this reconcile's changes, and what the container shows. */
