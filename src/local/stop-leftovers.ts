@@ -6,6 +6,7 @@
 //   node src/local/stop-leftovers.ts [--group=PGID]
 import { runAll } from './cleanup.ts';
 import { unmountUnder } from './mounts.ts';
+import { removeLeftoverNetns } from './netns.ts';
 import { forget, leftovers, ownerAlive } from './pid-registry.ts';
 import { terminatePid } from './processes.ts';
 
@@ -26,7 +27,8 @@ export async function stopLeftovers(group?: string): Promise<string[]> {
     ...found.map((e) => () => Promise.resolve(forget(e.pid))),
     ...daemons.map((e) => () => unmountUnder(e.mountsUnder!)),
   ]);
-  return found.map((e) => `${e.name} (pid ${e.pid})`);
+  const namespaces = removeLeftoverNetns(group).map((n) => `network namespace ${n}`);
+  return [...found.map((e) => `${e.name} (pid ${e.pid})`), ...namespaces];
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
