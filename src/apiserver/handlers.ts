@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { NativeContainer } from '../api/native-container.ts';
+import { defaultedNativeContainer } from '../api/validate.ts';
 import { SUBRESOURCE_API, type CommitRequest, type CommitResult, type PlanResult } from '../api/subresources.ts';
 import type { ContainerAccess, LogOptions } from '../backend/container-access.ts';
 import { NotFoundError, ConflictError } from '../backend/container-backend.ts';
@@ -173,7 +174,8 @@ async function plan(req: IncomingMessage, res: ServerResponse, a: Admitted, t: T
   const proposed: NativeContainer = {
     ...base,
     metadata: { ...base.metadata, generation: (base.metadata.generation ?? 0) + 1 },
-    spec: body.spec,
+    // As the API server would store it: with the CRD's defaults.
+    spec: defaultedNativeContainer({ ...base, spec: body.spec }).spec,
   };
   sendJson(res, await t.plan(proposed), 201);
 }

@@ -3,7 +3,7 @@
 // (the exit code as kubectl reads it), 4 terminal resizes; in v5, 255 closes stdin. Every session
 // leaves an Event naming the user and the command's first word (arguments may hold secrets).
 import type { Logger } from 'pino';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { CHANNEL, execStatus, frame, STREAM_PROTOCOL_V5, type TerminalSize } from '../api/subresources.ts';
 import type { Session } from '../backend/container-access.ts';
@@ -30,7 +30,9 @@ export function serveStream(ws: WebSocket, a: Admitted, t: Targets, log: Logger)
     size = s;
     void session?.resize(s.Width, s.Height).catch(() => undefined);
   };
-  ws.on('message', (data: Buffer) => onMessage(data, ws.protocol, () => session, resize));
+  // What the client sends before the engine's session is open waits for it.
+  const input = new PendingInput();
+  ws.on('message', (data: Buffer) => onMessage(data, ws.protocol, input, resize));
   ws.on('close', () => session?.close());
   const start = async (): Promise<void> => {
     if (a.subresource === 'exec' && command.length === 0) throw new Error('command is required');
@@ -41,6 +43,7 @@ export function serveStream(ws: WebSocket, a: Admitted, t: Targets, log: Logger)
         : target.access.attach(target.id, options),
     );
     record(a, t, command);
+    input.attach(session.stdin);
     if (size) resize(size);
     const out = [pump(session.stdout, CHANNEL.stdout, ws), pump(session.stderr, CHANNEL.stderr, ws)];
     const code = await session.done;
@@ -56,16 +59,35 @@ export function serveStream(ws: WebSocket, a: Admitted, t: Targets, log: Logger)
   });
 }
 
-function onMessage(
-  data: Buffer,
-  protocol: string,
-  session: () => Session | undefined,
-  resize: (s: TerminalSize) => void,
-): void {
+/** Stdin for a session that may not be open yet: chunks and the end are kept until it is. */
+class PendingInput {
+  private stdin: Writable | undefined;
+  private readonly chunks: Buffer[] = [];
+  private ended = false;
+
+  write(chunk: Buffer): void {
+    if (this.stdin) this.stdin.write(chunk);
+    else this.chunks.push(chunk);
+  }
+
+  end(): void {
+    this.ended = true;
+    this.stdin?.end();
+  }
+
+  attach(stdin: Writable | undefined): void {
+    this.stdin = stdin;
+    if (!stdin) return;
+    for (const chunk of this.chunks.splice(0)) stdin.write(chunk);
+    if (this.ended) stdin.end();
+  }
+}
+
+function onMessage(data: Buffer, protocol: string, input: PendingInput, resize: (s: TerminalSize) => void): void {
   if (data.length === 0) return;
   const channel = data[0];
   const payload = data.subarray(1);
-  if (channel === CHANNEL.stdin) session()?.stdin?.write(payload);
+  if (channel === CHANNEL.stdin) input.write(payload);
   else if (channel === CHANNEL.resize) {
     try {
       resize(JSON.parse(payload.toString('utf8')) as TerminalSize);
@@ -73,7 +95,7 @@ function onMessage(
       // A malformed resize is ignored, as the kubelet does.
     }
   } else if (channel === CHANNEL.close && protocol === STREAM_PROTOCOL_V5 && payload[0] === CHANNEL.stdin) {
-    session()?.stdin?.end();
+    input.end();
   }
 }
 

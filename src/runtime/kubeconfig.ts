@@ -127,13 +127,18 @@ export function loadKubeContext(
   return { auth: fromFiles(files, contextName), namespace };
 }
 
-function fromFiles(files: string[], contextName?: string): KubeAuth {
-  const source = files.join(delimiter);
-  const merged = merge(files);
+function contextOf(merged: Merged, source: string, contextName: string | undefined): Context {
   const current = contextName ?? merged.current;
   if (!current) throw new Error(`kubeconfig ${source} has no current-context`);
   const context = merged.contexts.find((c) => c.name === current)?.context;
   if (!context) throw new Error(`kubeconfig ${source}: context "${current}" is not defined`);
+  return context;
+}
+
+function fromFiles(files: string[], contextName?: string): KubeAuth {
+  const source = files.join(delimiter);
+  const merged = merge(files);
+  const context = contextOf(merged, source, contextName);
   const cluster = merged.clusters.find((c) => c.name === context.cluster)?.cluster;
   if (!cluster?.server) throw new Error(`kubeconfig ${source}: cluster "${context.cluster}" has no server`);
   const user = merged.users.find((u) => u.name === context.user)?.user ?? {};
