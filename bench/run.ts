@@ -3,7 +3,7 @@
 // bench/results/latest.json; asserts nothing (timing goals live here, never in tests).
 //   npm run bench                      # every row (about 20 min: 500 resources idle for 10 min)
 //   npm run bench -- --quick           # without the 500-resource rows (about 3 min)
-//   npm run bench -- --only=kill,stop  # some rows: one, heal, fifty, kill, stop, delete, scale, imagebuild
+//   npm run bench -- --only=kill,stop  # some rows: one, heal, fifty, kill, stop, delete, scale, imagebuild, subresources
 //                                        (written to bench/results/only-<rows>.json, not latest.json)
 //   NCO_BENCH_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' npm run bench -- --quick
 import { runAll } from '../src/local/cleanup.ts';
@@ -11,6 +11,7 @@ import { stopAll, stopAllOnSignals } from '../src/local/processes.ts';
 import { imageBuild } from './imagebuild.ts';
 import { machine, table, writeResults, type Row } from './report.ts';
 import { scale } from './scale.ts';
+import { subresources } from './subresources.ts';
 import { heal } from './heal.ts';
 import { fifty, kill, one, remove, stop } from './scenarios.ts';
 import { removeLeftovers, setUp, startOperator, type Bench } from './setup.ts';
@@ -53,6 +54,12 @@ async function main(): Promise<void> {
     }
     if (wanted('imagebuild')) rows.push(...(await step('imagebuild', () => imageBuild(b))));
     if (wanted('scale')) rows.push(...(await step('scale', () => scale(b, workers, idleMs))));
+    if (wanted('subresources')) {
+      // Its own operator, with the subresource API server: the shared one stops first.
+      await b.operator?.handle.stop();
+      b.operator = undefined;
+      rows.push(...(await step('subresources', () => subresources(b))));
+    }
     report(rows, (await b.docker.version()).Version);
   } finally {
     await tearDown(b);

@@ -37,6 +37,7 @@ const API = '/apis/subresources.nativecontainer.io/v1alpha1';
 const TALKER = ['/bin/sh', '-c', 'i=0; while true; do i=$((i+1)); echo out $i; echo err $i >&2; sleep 0.2; done'];
 /** With a memory limit from the start: adding one where there was none needs a new container. */
 const TALKER_SPEC = { command: TALKER, resources: { memory: '128Mi' } };
+const ROLES = ['nativecontainer-viewer', 'nativecontainer-editor', 'nativecontainer-admin'];
 /** kubectl finds the plugin on PATH; Node 26 (ours) first, for its #!/usr/bin/env node. */
 const PLUGIN_PATH = `${join(ROOT, 'bin')}:${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`;
 
@@ -96,7 +97,7 @@ describe('the subresource API through the aggregation layer', () => {
   afterAll(async () => {
     await cleanupSteps([
       () => agg?.remove(),
-      () => (rbac ? kubectl(['delete', '-f', '-', '--ignore-not-found'], { input: rbac }) : undefined),
+      () => kubectl(['delete', 'clusterrole', ...ROLES, '--ignore-not-found']),
       () => kubectl(['delete', 'nc', '--all', '-n', ns, '--timeout=60s'], { allowFail: true }),
       () => leader?.stop(),
       () => follower?.stop(),
