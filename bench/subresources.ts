@@ -75,10 +75,10 @@ export async function subresources(b: Bench): Promise<Row[]> {
   }
 }
 
-/** A NativeContainer that writes LOG_BYTES of 64-byte lines, then a marker on stderr, then waits. */
+/** A NativeContainer that writes LOG_BYTES of 64-byte lines, then waits. */
 async function logger(b: Bench): Promise<string> {
   const line = '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde';
-  const script = `busybox yes ${line} | busybox head -c ${LOG_BYTES}; echo DONE >&2; exec sleep 3600`;
+  const script = `busybox yes ${line} | busybox head -c ${LOG_BYTES}; exec sleep 3600`;
   const manifest = {
     apiVersion: 'nativecontainer.io/v1alpha1',
     kind: 'NativeContainer',
@@ -93,11 +93,17 @@ async function logger(b: Bench): Promise<string> {
       const [c] = await b.docker.listContainers({ filters: { label: [`nativecontainer.io/owner-name=${NAME}`] } });
       if (!c) return false;
       id = c.Id;
-      const tail = await b.docker.getContainer(id).logs({ stderr: true, stdout: false, tail: 1 });
-      return tail.toString().includes('DONE');
+      // Written once the pipeline has gone and only the sleep is left.
+      const top = (await b.docker.getContainer(id).top()) as { Processes?: string[][] };
+      const commands = (top.Processes ?? []).map((p) => p.at(-1) ?? '');
+      return commands.some((cmd) => cmd.startsWith('sleep')) && !commands.some((cmd) => /\byes\b|\bhead\b/.test(cmd));
     },
-    { timeoutMs: 180_000, intervalMs: 500 },
-  );
+    { timeoutMs: 90_000, intervalMs: 500 },
+  ).catch(async (err: unknown) => {
+    const top = id ? JSON.stringify(await b.docker.getContainer(id).top()) : 'no container';
+    const info = id ? JSON.stringify((await b.docker.getContainer(id).inspect()).HostConfig.LogConfig) : '';
+    throw new Error(`${String(err)}\nprocesses: ${top} ${info}`);
+  });
   return id;
 }
 

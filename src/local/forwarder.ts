@@ -12,8 +12,9 @@ function hostPort(arg: string | undefined): { host: string; port: number } {
 
 const listen = hostPort(process.argv[2]);
 const target = hostPort(process.argv[3]);
-const server = net.createServer((client) => {
-  const upstream = net.connect(target.port, target.host);
+// No Nagle on either side: interactive streams (exec) send one small frame at a time.
+const server = net.createServer({ noDelay: true }, (client) => {
+  const upstream = net.connect({ port: target.port, host: target.host, noDelay: true });
   client.pipe(upstream);
   upstream.pipe(client);
   const end = (): void => {
