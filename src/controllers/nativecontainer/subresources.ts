@@ -3,7 +3,6 @@
 // proposed spec (gathered and planned exactly as a reconcile does, and not executed), and a push
 // with a ContainerSecret's credentials.
 import type { NativeContainer } from '../../api/native-container.ts';
-import { imageRegistry, registryKey } from '../../api/image-reference.ts';
 import { SUBRESOURCE_API, type PlanResult } from '../../api/subresources.ts';
 import type { ContainerAccess } from '../../backend/container-access.ts';
 import type { HostPool } from '../../backend/hosts.ts';
@@ -11,7 +10,7 @@ import type { ImageBuilder } from '../../backend/image-builder.ts';
 import { Expectations } from './expectations.ts';
 import { gather, seen } from './gather.ts';
 import { formatOperation, isRebuild, plan, type Operation } from './plan.ts';
-import { credentialsFor, findContainerSecret, UnresolvedReferenceError, type ReferenceLookup } from './references.ts';
+import { credentialsForImage, type ReferenceLookup } from './references.ts';
 
 /** The container of a resource on its host, if the host's cache has one and the host can be reached. */
 export function containerOf(
@@ -67,15 +66,7 @@ export async function pushWith(
   refs: ReferenceLookup,
   builder: ImageBuilder,
 ): Promise<string | undefined> {
-  const csec = findContainerSecret(secretName, namespace, refs);
-  const registry = imageRegistry(image);
-  if (registryKey(csec.spec.server) !== registry) {
-    throw new UnresolvedReferenceError(
-      'InvalidSpec',
-      `ContainerSecret ${secretName} is for ${csec.spec.server}, but ${image} is on ${registry}; its credentials are not sent to another registry.`,
-    );
-  }
-  const auth = credentialsFor(csec, refs);
+  const auth = credentialsForImage(secretName, namespace, image, refs);
   let digest: string | undefined;
   let failure: string | undefined;
   await builder.push(
