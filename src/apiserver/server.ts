@@ -7,7 +7,7 @@
 // headers) and authorized (a SubjectAccessReview for the verb and subresource) before anything
 // reaches Docker; the request-header CA and the serving certificate are read again every minute,
 // so a rotated certificate is served without a restart.
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -59,7 +59,7 @@ export interface Admitted {
 }
 
 const PATH = new RegExp(
-  `^/apis/${SUBRESOURCE_API.replace('.', '\\.')}/namespaces/([^/]+)/nativecontainers/([^/]+)/([a-z]+)$`,
+  `^/apis/${SUBRESOURCE_API.replaceAll('.', '\\.')}/namespaces/([^/]+)/nativecontainers/([^/]+)/([a-z]+)$`,
 );
 
 export async function serveSubresources(o: SubresourceServerOptions): Promise<SubresourceServer> {
@@ -109,7 +109,7 @@ export async function serveSubresources(o: SubresourceServerOptions): Promise<Su
     server.listen(o.port, o.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  o.log.info({ host: o.host, port, since: statSync(o.certFile).mtime }, 'subresource API server listening');
+  o.log.info({ host: o.host, port }, 'subresource API server listening');
   return {
     port,
     async close() {

@@ -42,6 +42,8 @@ export function serveStream(ws: WebSocket, a: Admitted, t: Targets, log: Logger)
         ? target.access.exec(target.id, command, options)
         : target.access.attach(target.id, options),
     );
+    // The client may have left while the engine opened the session: nobody would end it then.
+    if (ws.readyState !== ws.OPEN) return session.close();
     record(a, t, command);
     input.attach(session.stdin);
     if (size) resize(size);

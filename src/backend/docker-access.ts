@@ -64,16 +64,22 @@ export class DockerAccess implements ContainerAccess {
 
   async attach(id: string, o: SessionOptions): Promise<Session> {
     const container = this.docker.getContainer(id);
+    // The container's own TTY decides how its output comes, whatever the client asked.
+    const tty = await this.hasTty(id);
     const stream = (await call(() =>
       container.attach({ stream: true, stdin: o.stdin, stdout: o.stdout, stderr: o.stderr, hijack: true }),
     )) as Duplex;
-    return session(stream, o, {
-      resize: (w, h) => container.resize({ w, h }),
-      exitCode: async () => {
-        const state = (await container.inspect()).State;
-        return state.Running ? undefined : state.ExitCode;
+    return session(
+      stream,
+      { ...o, tty },
+      {
+        resize: (w, h) => container.resize({ w, h }),
+        exitCode: async () => {
+          const state = (await container.inspect()).State;
+          return state.Running ? undefined : state.ExitCode;
+        },
       },
-    });
+    );
   }
 
   async stats(id: string, stream: boolean): Promise<Readable> {
