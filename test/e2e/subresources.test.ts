@@ -115,9 +115,13 @@ describe('the subresource API through the aggregation layer', () => {
 
   describe('log', () => {
     it('serves the last lines of stdout and stderr through kubectl get --raw', async () => {
-      const out = (await raw('talker', 'log', '?tailLines=4')).stdout;
-      const lines = out.trim().split('\n');
-      expect(lines).toHaveLength(4);
+      // The container may have written fewer lines yet: tailLines returns what there is.
+      let out = '';
+      await eventually('four lines of output', async () => {
+        out = (await raw('talker', 'log', '?tailLines=4')).stdout;
+        return out.trim().split('\n').length >= 4;
+      });
+      expect(out.trim().split('\n')).toHaveLength(4);
       expect(out).toMatch(/^out \d+$/m);
       expect(out).toMatch(/^err \d+$/m);
     });
