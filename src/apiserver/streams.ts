@@ -31,7 +31,9 @@ export function serveStream(ws: WebSocket, a: Admitted, t: Targets, log: Logger)
     void session?.resize(s.Width, s.Height).catch(() => undefined);
   };
   // What the client sends before the engine's session is open waits for it.
-  const input = new PendingInput();
+  // An attach keeps the container's stdin open when the client's ends: Docker would end the
+  // whole attach at once, before the output the last input caused.
+  const input = new PendingInput(a.subresource === 'exec');
   ws.on('message', (data: Buffer) => onMessage(data, ws.protocol, input, resize));
   ws.on('close', () => session?.close());
   const start = async (): Promise<void> => {
@@ -66,6 +68,11 @@ class PendingInput {
   private stdin: Writable | undefined;
   private readonly chunks: Buffer[] = [];
   private ended = false;
+  private readonly closable: boolean;
+
+  constructor(closable: boolean) {
+    this.closable = closable;
+  }
 
   write(chunk: Buffer): void {
     if (this.stdin) this.stdin.write(chunk);
@@ -73,6 +80,7 @@ class PendingInput {
   }
 
   end(): void {
+    if (!this.closable) return;
     this.ended = true;
     this.stdin?.end();
   }
