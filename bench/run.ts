@@ -3,7 +3,7 @@
 // bench/results/latest.json; asserts nothing (timing goals live here, never in tests).
 //   npm run bench                      # every row (about 20 min: 500 resources idle for 10 min)
 //   npm run bench -- --quick           # without the 500-resource rows (about 3 min)
-//   npm run bench -- --only=kill,stop  # some rows: one, heal, fifty, kill, stop, delete, scale, imagebuild
+//   npm run bench -- --only=kill,stop  # some rows: one, heal, fifty, kill, stop, delete, scale, imagebuild, subresources
 //   npm run bench -- --only=scheduler  # the pure scheduler alone, without daemons (seconds)
 //   npm run bench -- --only=hosts      # NCO_BENCH_HOSTS dockerds in network namespaces x NCO_BENCH_PER_HOST
 //                                        (written to bench/results/only-<rows>.json, not latest.json)
@@ -14,6 +14,7 @@ import { imageBuild } from './imagebuild.ts';
 import { machine, table, writeResults, type Row } from './report.ts';
 import { scale } from './scale.ts';
 import { schedulerRows } from './scheduler.ts';
+import { subresources } from './subresources.ts';
 import { heal } from './heal.ts';
 import { hosts } from './hosts.ts';
 import { fifty, kill, one, remove, stop } from './scenarios.ts';
@@ -64,10 +65,18 @@ async function main(): Promise<void> {
     if (wanted('scale')) rows.push(...(await step('scale', () => scale(b, workers, idleMs))));
     // Many hosts: only on request (it starts NCO_BENCH_HOSTS dockerds).
     if (hostsWanted) rows.push(...(await step('hosts', () => hosts(b, workers))));
+    if (wanted('subresources')) rows.push(...(await step('subresources', () => subresourcesAlone(b))));
     report(rows, (await b.docker.version()).Version);
   } finally {
     await tearDown(b);
   }
+}
+
+/** The subresource rows run their own operator, with the API server: the shared one stops first. */
+async function subresourcesAlone(b: Bench): Promise<Row[]> {
+  await b.operator?.handle.stop();
+  b.operator = undefined;
+  return subresources(b);
 }
 
 function reportSchedulerOnly(): void {

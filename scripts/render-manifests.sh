@@ -13,7 +13,10 @@ helm=${HELM:-$(command -v helm || echo "${NCO_CACHE:-$HOME/.cache/native-contain
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# A generated serving certificate would differ on every render: the base names a Secret to create
+# (cert-manager's Certificate, or by hand), whose CA cert-manager's CA injector puts into the APIService.
 "$helm" template "$release" charts/native-container-operator --namespace "$namespace" --include-crds \
+  --set subresources.certificate.secretName=native-container-operator-subresources-tls \
   --output-dir "$work" >/dev/null
 
 rm -rf "$out"
@@ -37,7 +40,16 @@ YAML
   echo "$header"
   echo "apiVersion: kustomize.config.k8s.io/v1beta1"
   echo "kind: Kustomization"
-  echo "namespace: $namespace"
+  # Objects without a namespace go to $namespace; the one in kube-system (the RoleBinding that reads
+  # the front proxy's settings) stays there, which a plain namespace: field would not allow.
+  echo "transformers:"
+  echo "  - |-"
+  echo "    apiVersion: builtin"
+  echo "    kind: NamespaceTransformer"
+  echo "    metadata:"
+  echo "      name: namespace"
+  echo "      namespace: $namespace"
+  echo "    unsetOnly: true"
   echo "labels:"
   echo "  - pairs:"
   echo "      app.kubernetes.io/managed-by: kustomize"

@@ -27,6 +27,17 @@ export interface OperatorConfig {
   hostHeartbeatSeconds: number;
   /** The operator's own namespace: where a ContainerHost's secretRef without a namespace points. */
   namespace: string;
+  /** The subresource API server (log, exec, ...); undefined without a serving certificate. */
+  subresources?: SubresourceConfig;
+}
+
+export interface SubresourceConfig {
+  bindAddress: string;
+  port: number;
+  certFile: string;
+  keyFile: string;
+  /** Exec Events carry the whole command line instead of its first word. */
+  eventArguments: boolean;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): OperatorConfig {
@@ -56,6 +67,24 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): OperatorCon
     placementStrategy: strategy(env),
     hostHeartbeatSeconds: int(env, 'NCO_HOST_HEARTBEAT_SECONDS', 10, 1),
     namespace: ownNamespace(env),
+    ...subresourceConfig(env),
+  };
+}
+
+/** NCO_TLS_CERT_FILE and NCO_TLS_KEY_FILE (the serving certificate) turn the subresource API server on. */
+function subresourceConfig(env: NodeJS.ProcessEnv): { subresources?: SubresourceConfig } {
+  const certFile = env['NCO_TLS_CERT_FILE'];
+  const keyFile = env['NCO_TLS_KEY_FILE'];
+  if (!certFile && !keyFile) return {};
+  if (!certFile || !keyFile) throw new Error('NCO_TLS_CERT_FILE and NCO_TLS_KEY_FILE go together');
+  return {
+    subresources: {
+      bindAddress: env['NCO_SUBRESOURCE_BIND_ADDRESS'] || env['NCO_BIND_ADDRESS'] || '0.0.0.0',
+      port: int(env, 'NCO_SUBRESOURCE_PORT', 8443, 0),
+      certFile,
+      keyFile,
+      eventArguments: bool(env, 'NCO_EXEC_EVENT_ARGUMENTS', false),
+    },
   };
 }
 

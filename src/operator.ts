@@ -2,6 +2,7 @@
 // election, and the health and metrics endpoints.
 import type { Logger } from 'pino';
 import type { ContainerBackend } from './backend/container-backend.ts';
+import { DockerAccess } from './backend/docker-access.ts';
 import { DockerBackend, isTrustFailure } from './backend/docker-backend.ts';
 import { DockerImageBuilder } from './backend/docker-image-builder.ts';
 import { HostPool } from './backend/hosts.ts';
@@ -23,6 +24,7 @@ import { KubeClient } from './runtime/kube-client.ts';
 import { LeaderElector } from './runtime/leader-election.ts';
 import { Manager } from './runtime/manager.ts';
 import { RuntimeMetrics } from './runtime/metrics.ts';
+import { startSubresources } from './subresources.ts';
 
 export interface Operator {
   endpoints: Endpoints;
@@ -64,6 +66,9 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
     log,
     onDropped: (why) => metrics.eventsDropped.inc({ why }),
   });
+  const builders = new Map([
+    [DEFAULT_HOST, new DockerImageBuilder(config.dockerHost ? { host: config.dockerHost } : {})],
+  ]);
   registerIndexes(manager);
   registerNativeContainerController({
     manager,
@@ -105,7 +110,7 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
     client,
     events,
     hosts,
-    builders: new Map([[DEFAULT_HOST, new DockerImageBuilder(config.dockerHost ? { host: config.dockerHost } : {})]]),
+    builders,
     buildsPerHost: config.buildsPerHost,
     registry: metrics.registry,
     workers: config.workers,
@@ -126,12 +131,23 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
       docker: () => Promise.resolve(hosts.get(DEFAULT_HOST)?.reflector.isAvailable() ?? true),
     },
   });
+  // On every replica, leader or not: it only reads the caches and acts at a user's request.
+  const access = new Map([[DEFAULT_HOST, new DockerAccess(config.dockerHost ? { host: config.dockerHost } : {})]]);
+  const subresources = config.subresources
+    ? await startSubresources({
+        config: config.subresources,
+        ...{ client, manager, hosts, events, log },
+        access: (host) => access.get(host),
+        builder: (host) => builders.get(host),
+      })
+    : undefined;
   log.info({ server: client.serverUrl, docker: backend.endpoint, ...endpoints }, 'starting');
   const started = manager.start();
 
   return {
     endpoints,
     async stop(): Promise<void> {
+      await subresources?.close();
       await started.catch(() => undefined);
       await manager.stop();
       await events.flush(2000);

@@ -39,6 +39,16 @@ export function validateContainerHost(obj: unknown): string[] {
   return validateWith('containerhosts.nativecontainer.io.yaml', obj);
 }
 
+/**
+ * A NativeContainer with the CRD's defaults filled in, as the API server would store it: what a
+ * plan of a manifest not yet applied must see. Problems are left to validateNativeContainer.
+ */
+export function defaultedNativeContainer<T>(obj: T): T {
+  const copy = structuredClone(obj);
+  validatorFor('nativecontainers.nativecontainer.io.yaml').ajv(copy);
+  return copy;
+}
+
 export function validateContainerSecret(obj: unknown): string[] {
   return validateWith('containersecrets.nativecontainer.io.yaml', obj);
 }

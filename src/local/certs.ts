@@ -17,7 +17,16 @@ export interface CertPaths {
   adminKey: string;
   serviceAccountKey: string;
   serviceAccountPub: string;
+  /** CA of the aggregation layer's front proxy (--requestheader-client-ca-file), apart from the client CA. */
+  frontProxyCaCert: string;
+  frontProxyCaKey: string;
+  /** kube-apiserver's client certificate towards aggregated API servers (CN front-proxy-client). */
+  frontProxyClientCert: string;
+  frontProxyClientKey: string;
 }
+
+/** The CN that --requestheader-allowed-names lets proxy requests to aggregated API servers. */
+export const FRONT_PROXY_CLIENT = 'front-proxy-client';
 
 const DAYS = '3650';
 
@@ -34,6 +43,10 @@ export function certPaths(dir: string): CertPaths {
     adminKey: f('admin.key'),
     serviceAccountKey: f('sa.key'),
     serviceAccountPub: f('sa.pub'),
+    frontProxyCaCert: f('front-proxy-ca.crt'),
+    frontProxyCaKey: f('front-proxy-ca.key'),
+    frontProxyClientCert: f('front-proxy-client.crt'),
+    frontProxyClientKey: f('front-proxy-client.key'),
   };
 }
 
@@ -72,12 +85,7 @@ async function generateMissing(p: CertPaths): Promise<CertPaths> {
     for (const file of [p.servingCert, p.servingKey, p.adminCert, p.adminKey]) {
       rmSync(file, { force: true });
     }
-    await openssl(
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1']
-        .concat(['-nodes', '-keyout', p.caKey, '-out', p.caCert, '-days', DAYS])
-        .concat(['-subj', '/CN=nco-test-ca', '-addext', 'basicConstraints=critical,CA:TRUE'])
-        .concat(['-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature']),
-    );
+    await selfSignedCa(p.caKey, p.caCert, '/CN=nco-test-ca');
   }
   if (!existsSync(p.servingCert) || !existsSync(p.servingKey)) {
     // 10.0.0.1 is the `kubernetes` service IP in --service-cluster-ip-range=10.0.0.0/24.
@@ -91,7 +99,36 @@ async function generateMissing(p: CertPaths): Promise<CertPaths> {
     await openssl(['genrsa', '-out', p.serviceAccountKey, '2048']);
     await openssl(['rsa', '-in', p.serviceAccountKey, '-pubout', '-out', p.serviceAccountPub]);
   }
+  await generateFrontProxy(p);
   return p;
+}
+
+// A CA of its own, as kubeadm does: a certificate of the client CA (admin's) must not pass for the
+// front proxy, which may say who the user is in headers.
+async function generateFrontProxy(p: CertPaths): Promise<void> {
+  if (!existsSync(p.frontProxyCaCert) || !existsSync(p.frontProxyCaKey)) {
+    rmSync(p.frontProxyClientCert, { force: true });
+    await selfSignedCa(p.frontProxyCaKey, p.frontProxyCaCert, '/CN=nco-test-front-proxy-ca');
+  }
+  if (!existsSync(p.frontProxyClientCert) || !existsSync(p.frontProxyClientKey)) {
+    const ca = { ...p, caCert: p.frontProxyCaCert, caKey: p.frontProxyCaKey };
+    await signLeaf(ca, 'front-proxy-client', `/CN=${FRONT_PROXY_CLIENT}`, 'extendedKeyUsage=clientAuth\n');
+  }
+}
+
+async function selfSignedCa(key: string, cert: string, subject: string): Promise<void> {
+  await openssl(
+    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1']
+      .concat(['-nodes', '-keyout', key, '-out', cert, '-days', DAYS])
+      .concat(['-subj', subject, '-addext', 'basicConstraints=critical,CA:TRUE'])
+      .concat(['-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature']),
+  );
+}
+
+/** A serving certificate signed by the CA of `p` for the given DNS names, as ${base}.crt and ${base}.key. */
+export async function signServing(p: CertPaths, base: string, dnsNames: string[]): Promise<void> {
+  const san = dnsNames.map((d) => `DNS:${d}`).join(',');
+  await signLeaf(p, base, `/CN=${dnsNames[0] ?? base}`, `subjectAltName=${san}\nextendedKeyUsage=serverAuth\n`);
 }
 
 /** Signs a leaf certificate with the CA of `p`, writing ${base}.key and ${base}.crt into p.dir. */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureCerts } from './certs.ts';
+import { ensureCerts, FRONT_PROXY_CLIENT } from './certs.ts';
 import { runAll } from './cleanup.ts';
 import { EMBEDDED_CONTROLLERS, startControllerManager } from './controller-manager.ts';
 import type { CertPaths } from './certs.ts';
@@ -129,6 +129,24 @@ function apiserverArgs(dir: string, certs: CertPaths, etcdEndpoint: string, port
     // No nodes or other apiservers: skip maintaining the kubernetes Endpoints object.
     '--endpoint-reconciler-type=none',
     '--profiling=false',
+    ...aggregationArgs(certs),
+  ];
+}
+
+/**
+ * The aggregation layer as kubeadm configures it: the front proxy's CA and client certificate, the
+ * X-Remote-* headers, and routing to the Endpoints of an APIService's Service (no kube-proxy here).
+ */
+function aggregationArgs(certs: CertPaths): string[] {
+  return [
+    `--requestheader-client-ca-file=${certs.frontProxyCaCert}`,
+    `--requestheader-allowed-names=${FRONT_PROXY_CLIENT}`,
+    '--requestheader-username-headers=X-Remote-User',
+    '--requestheader-group-headers=X-Remote-Group',
+    '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+    `--proxy-client-cert-file=${certs.frontProxyClientCert}`,
+    `--proxy-client-key-file=${certs.frontProxyClientKey}`,
+    '--enable-aggregator-routing=true',
   ];
 }
 

@@ -21,6 +21,8 @@ export const EMBEDDED_CONTROLLERS = [
   'namespace-controller',
   'garbage-collector-controller',
   'resourcequota-controller',
+  // Folds roles labelled aggregate-to-view/edit/admin into view, edit and admin.
+  'clusterrole-aggregation-controller',
 ];
 
 export function startControllerManager(opts: ControllerManagerOptions): ProcessHandle {

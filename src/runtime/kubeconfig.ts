@@ -54,6 +54,7 @@ interface User {
 interface Context {
   cluster?: string;
   user?: string;
+  namespace?: string;
 }
 interface KubeconfigFile {
   'current-context'?: string;
@@ -108,12 +109,36 @@ function merge(files: string[]): Merged {
   return merged;
 }
 
-function fromFiles(files: string[]): KubeAuth {
+/**
+ * As loadKubeAuth, for a client that takes kubectl's --kubeconfig and --context: the named context
+ * (default the current one) and its namespace (default "default").
+ */
+export function loadKubeContext(
+  path: string | undefined,
+  contextName: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): { auth: KubeAuth; namespace: string } {
+  const list = path ?? env['KUBECONFIG'];
+  const home = join(env['HOME'] ?? homedir(), '.kube', 'config');
+  const files = list ? list.split(delimiter).filter(Boolean) : existsSync(home) ? [home] : [];
+  if (files.length === 0) return { auth: loadKubeAuth(path, env), namespace: 'default' };
+  const context = contextName ?? merge(files).current;
+  const namespace = merge(files).contexts.find((c) => c.name === context)?.context?.namespace || 'default';
+  return { auth: fromFiles(files, contextName), namespace };
+}
+
+function contextOf(merged: Merged, source: string, contextName: string | undefined): Context {
+  const current = contextName ?? merged.current;
+  if (!current) throw new Error(`kubeconfig ${source} has no current-context`);
+  const context = merged.contexts.find((c) => c.name === current)?.context;
+  if (!context) throw new Error(`kubeconfig ${source}: context "${current}" is not defined`);
+  return context;
+}
+
+function fromFiles(files: string[], contextName?: string): KubeAuth {
   const source = files.join(delimiter);
   const merged = merge(files);
-  if (!merged.current) throw new Error(`kubeconfig ${source} has no current-context`);
-  const context = merged.contexts.find((c) => c.name === merged.current)?.context;
-  if (!context) throw new Error(`kubeconfig ${source}: context "${merged.current}" is not defined`);
+  const context = contextOf(merged, source, contextName);
   const cluster = merged.clusters.find((c) => c.name === context.cluster)?.cluster;
   if (!cluster?.server) throw new Error(`kubeconfig ${source}: cluster "${context.cluster}" has no server`);
   const user = merged.users.find((u) => u.name === context.user)?.user ?? {};

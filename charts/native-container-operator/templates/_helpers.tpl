@@ -102,3 +102,13 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
   resources: [events]
   verbs: [create, patch]
 {{- end }}
+
+{{/*
+The subresource API is on when enabled is true, or "auto" (the default) and the operator watches
+every namespace: it needs cluster-wide objects (an APIService, SubjectAccessReviews), which a
+namespaced install (watchNamespaces) otherwise never creates.
+*/}}
+{{- define "nco.subresources" -}}
+{{- $on := .Values.subresources.enabled }}
+{{- if or (eq (toString $on) "true") (and (eq (toString $on) "auto") (not .Values.watchNamespaces)) }}true{{ end }}
+{{- end }}

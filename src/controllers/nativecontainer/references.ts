@@ -96,14 +96,25 @@ export function withBuiltImage(nc: NativeContainer, lookup: ReferenceLookup): Na
 
 function registryAuth(nc: NativeContainer, namespace: string, lookup: ReferenceLookup): RegistryAuth | undefined {
   const ref = nc.spec.secretRef;
-  if (!ref) return undefined;
-  const csec = findContainerSecret(ref.name, namespace, lookup);
-  // Credentials go only to the registry they are for: Docker would send them wherever the image is.
-  const registry = imageRegistry(nc.spec.image ?? '');
+  return ref ? credentialsForImage(ref.name, namespace, nc.spec.image ?? '', lookup) : undefined;
+}
+
+/**
+ * The credentials of a ContainerSecret of the namespace for `image`, which must be on the
+ * ContainerSecret's registry: Docker would send them wherever the image is.
+ */
+export function credentialsForImage(
+  name: string,
+  namespace: string,
+  image: string,
+  lookup: ReferenceLookup,
+): RegistryAuth {
+  const csec = findContainerSecret(name, namespace, lookup);
+  const registry = imageRegistry(image);
   if (registryKey(csec.spec.server) !== registry) {
     throw new UnresolvedReferenceError(
       'InvalidSpec',
-      `ContainerSecret ${ref.name} is for ${csec.spec.server}, but the image is on ${registry}; its credentials are not sent to another registry.`,
+      `ContainerSecret ${name} is for ${csec.spec.server}, but the image is on ${registry}; its credentials are not sent to another registry.`,
     );
   }
   return credentialsFor(csec, lookup);

@@ -1,0 +1,214 @@
+// The subresource API against the Docker API it stands on, in the same run on the same daemon:
+// reading a container's log (64 MiB) through the kube-apiserver's aggregation layer and the
+// operator, and the round trip of one byte through an exec's stdin and stdout (`cat`), against
+// the same on the Docker API directly. Goals (issue 10): throughput at least half of direct
+// (time at most 2x), round trip at most 2x direct.
+import type { Readable } from 'node:stream';
+import https from 'node:https';
+import { CHANNEL, frame, subresourcePath } from '../src/api/subresources.ts';
+import { connect, openStream } from '../src/cli/client.ts';
+import { setUpAggregation } from '../src/local/aggregation.ts';
+import { kubectl } from '../src/local/kubectl.ts';
+import { startOperatorProcess } from '../src/local/operator-process.ts';
+import { freePort, waitFor } from '../src/local/processes.ts';
+import { TEST_IMAGE } from '../src/local/test-image.ts';
+import type { Row } from './report.ts';
+import { NS, type Bench } from './setup.ts';
+
+const LOG_BYTES = 64 * 1024 * 1024;
+const ROUND_TRIPS = 300;
+const NAME = 'bench-logger';
+
+export async function subresources(b: Bench): Promise<Row[]> {
+  const agg = await setUpAggregation(b.cp, NS);
+  const port = await freePort();
+  const operator = startOperatorProcess({
+    name: 'bench-subresources',
+    from: 'dist',
+    kubeconfig: b.cp.kubeconfigPath,
+    dockerHost: b.dockerEnv.host,
+    env: {
+      LOG_LEVEL: 'warn',
+      NCO_TLS_CERT_FILE: agg.certFile,
+      NCO_TLS_KEY_FILE: agg.keyFile,
+      NCO_SUBRESOURCE_BIND_ADDRESS: agg.bindAddress,
+      NCO_SUBRESOURCE_PORT: String(port),
+    },
+  });
+  try {
+    await agg.register([port]);
+    const id = await logger(b);
+    const conn = connect({ kubeconfig: b.cp.kubeconfigPath, namespace: NS });
+    const direct = await best(3, () => timed(() => drain(dockerLogs(b, id))));
+    const api = await best(3, () => timed(() => drain(apiLogs(conn))));
+    const directRtt = await dockerRoundTrips(b, id);
+    const apiRtt = await apiRoundTrips(conn);
+    const mb = LOG_BYTES / 1024 / 1024;
+    return [
+      {
+        key: 'subresources.log',
+        scenario: `read a ${mb} MiB log (kubectl nc logs vs Docker API)`,
+        raw: direct.ms / 1000,
+        operator: api.ms / 1000,
+        unit: 's',
+        goal: { ratio: 2 },
+        detail: {
+          directMBps: round(mb / (direct.ms / 1000)),
+          apiMBps: round(mb / (api.ms / 1000)),
+          apiBytes: api.value,
+        },
+      },
+      {
+        key: 'subresources.exec',
+        scenario: 'exec round trip of 1 byte through cat (median)',
+        raw: median(directRtt),
+        operator: median(apiRtt),
+        unit: 'ms',
+        goal: { ratio: 2 },
+        detail: { directP90: percentile(directRtt, 0.9), apiP90: percentile(apiRtt, 0.9) },
+      },
+    ];
+  } finally {
+    await kubectl(b.cp, ['delete', 'nc', NAME, '-n', NS, '--timeout=60s'], { allowFail: true });
+    await agg.remove();
+    await operator.stop();
+  }
+}
+
+/** A NativeContainer that writes LOG_BYTES of 64-byte lines, then waits. */
+async function logger(b: Bench): Promise<string> {
+  const line = '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde';
+  const script = `busybox yes ${line} | busybox head -c ${LOG_BYTES}; exec sleep 3600`;
+  const manifest = {
+    apiVersion: 'nativecontainer.io/v1alpha1',
+    kind: 'NativeContainer',
+    metadata: { name: NAME, namespace: NS },
+    spec: { image: TEST_IMAGE, command: ['/bin/sh', '-c', script], logging: { driver: 'json-file', maxSize: '512m' } },
+  };
+  await kubectl(b.cp, ['apply', '-f', '-'], { input: JSON.stringify(manifest) });
+  let id = '';
+  await waitFor(
+    'the logger wrote its log',
+    async () => {
+      const [c] = await b.docker.listContainers({ filters: { label: [`nativecontainer.io/owner-name=${NAME}`] } });
+      if (!c) return false;
+      id = c.Id;
+      // Written once the pipeline has gone and only the sleep is left.
+      const top = (await b.docker.getContainer(id).top()) as { Processes?: string[][] };
+      const commands = (top.Processes ?? []).map((p) => p.at(-1) ?? '');
+      return commands.some((cmd) => cmd.startsWith('sleep')) && !commands.some((cmd) => /\byes\b|\bhead\b/.test(cmd));
+    },
+    { timeoutMs: 90_000, intervalMs: 500 },
+  ).catch(async (err: unknown) => {
+    const top = id ? JSON.stringify(await b.docker.getContainer(id).top()) : 'no container';
+    const info = id ? JSON.stringify((await b.docker.getContainer(id).inspect()).HostConfig.LogConfig) : '';
+    throw new Error(`${String(err)}\nprocesses: ${top} ${info}`);
+  });
+  return id;
+}
+
+function dockerLogs(b: Bench, id: string): Promise<Readable> {
+  return new Promise((resolve, reject) => {
+    b.docker.modem.dial(
+      {
+        path: `/containers/${id}/logs?`,
+        method: 'GET',
+        options: { stdout: true, stderr: true },
+        isStream: true,
+        statusCodes: { 200: true },
+      },
+      (err: unknown, stream: unknown) =>
+        err ? reject(err instanceof Error ? err : new Error('docker logs failed')) : resolve(stream as Readable),
+    );
+  });
+}
+
+async function apiLogs(conn: ReturnType<typeof connect>): Promise<Readable> {
+  const url = new URL(subresourcePath(NS, NAME, 'log'), conn.auth.server);
+  const options: https.RequestOptions = { method: 'GET' };
+  await conn.auth.apply(options);
+  return new Promise((resolve, reject) => https.request(url, options, resolve).on('error', reject).end());
+}
+
+async function drain(open: Promise<Readable>): Promise<number> {
+  let bytes = 0;
+  for await (const chunk of await open) bytes += (chunk as Buffer).length;
+  return bytes;
+}
+
+async function dockerRoundTrips(b: Bench, id: string): Promise<number[]> {
+  const exec = await b.docker.getContainer(id).exec({ Cmd: ['cat'], AttachStdin: true, AttachStdout: true });
+  const stream = await exec.start({ hijack: true, stdin: true });
+  try {
+    return await roundTrips(
+      (data) => stream.write(data),
+      (listener) => stream.on('data', listener),
+    );
+  } finally {
+    stream.destroy();
+  }
+}
+
+async function apiRoundTrips(conn: ReturnType<typeof connect>): Promise<number[]> {
+  const ws = await openStream(conn, subresourcePath(NS, NAME, 'exec'), {
+    command: ['cat'],
+    stdin: true,
+    stdout: true,
+    stderr: false,
+  });
+  try {
+    return await roundTrips(
+      (data) => ws.send(frame(CHANNEL.stdin, data)),
+      (listener) => ws.on('message', (m: Buffer) => m[0] === CHANNEL.stdout && listener(m)),
+    );
+  } finally {
+    ws.close();
+  }
+}
+
+/** Sends one byte, waits for the echo, ROUND_TRIPS times (after 20 to warm up); times in ms. */
+async function roundTrips(
+  send: (data: Buffer) => void,
+  onData: (listener: (chunk: Buffer) => void) => void,
+): Promise<number[]> {
+  let waiting: (() => void) | undefined;
+  onData(() => waiting?.());
+  const times: number[] = [];
+  for (let i = 0; i < ROUND_TRIPS + 20; i++) {
+    const t0 = performance.now();
+    await new Promise<void>((resolve) => {
+      waiting = resolve;
+      send(Buffer.from('x'));
+    });
+    if (i >= 20) times.push(performance.now() - t0);
+  }
+  return times;
+}
+
+async function timed<T>(op: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const t0 = performance.now();
+  const value = await op();
+  return { ms: performance.now() - t0, value };
+}
+
+async function best<T>(n: number, op: () => Promise<{ ms: number; value: T }>): Promise<{ ms: number; value: T }> {
+  let result: { ms: number; value: T } | undefined;
+  for (let i = 0; i < n; i++) {
+    const r = await op();
+    if (!result || r.ms < result.ms) result = r;
+  }
+  return result!;
+}
+
+function median(xs: number[]): number {
+  return percentile(xs, 0.5);
+}
+
+function percentile(xs: number[], p: number): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0);
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
