@@ -3,13 +3,14 @@
 // containers.conf whose default ulimits stay under this process's hard limits (Podman's defaults
 // exceed them here, and every container would fail with "error setting rlimit"). Its containers
 // live in conmon processes that outlive the service, so stop() removes them first.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dockerFromHost } from '../../src/backend/docker-backend.ts';
 import { retryBusy, runAll } from '../../src/local/cleanup.ts';
 import { buildTestImage, ping } from '../../src/local/docker.ts';
 import { unmountUnder } from '../../src/local/mounts.ts';
-import { runDir } from '../../src/local/paths.ts';
+import { runDir, stateDir } from '../../src/local/paths.ts';
 import { startProcess, waitFor } from '../../src/local/processes.ts';
 
 export interface PodmanHost {
@@ -22,6 +23,7 @@ export async function startPodmanHost(): Promise<PodmanHost> {
   const dir = runDir('hosts/podman');
   const socketPath = join(dir, 'podman.sock');
   const conf = join(dir, 'containers.conf');
+  const runRoot = shortRunRoot();
   writeFileSync(
     conf,
     `[containers]\ndefault_ulimits = ["nofile=${limit('Max open files', 20_000)}", "nproc=${limit('Max processes', 32_768)}"]\n`,
@@ -29,16 +31,7 @@ export async function startPodmanHost(): Promise<PodmanHost> {
   const handle = startProcess({
     name: 'podman',
     command: 'podman',
-    args: [
-      '--root',
-      join(dir, 'root'),
-      '--runroot',
-      join(dir, 'run'),
-      'system',
-      'service',
-      '--time=0',
-      `unix://${socketPath}`,
-    ],
+    args: ['--root', join(dir, 'root'), '--runroot', runRoot, 'system', 'service', '--time=0', `unix://${socketPath}`],
     env: { ...process.env, CONTAINERS_CONF: conf },
     logFile: join(dir, 'podman.log'),
     mountsUnder: dir,
@@ -53,12 +46,15 @@ export async function startPodmanHost(): Promise<PodmanHost> {
       },
       () => handle.stop(),
       () => unmountUnder(dir),
+      () => unmountUnder(runRoot),
+      () => Promise.resolve(rmSync(runRoot, { recursive: true, force: true })),
     ]);
   try {
     await waitFor('podman /_ping', () => ping(socketPath), { timeoutMs: 60_000, intervalMs: 200, process: handle });
     await buildTestImage({ host });
   } catch (err) {
-    await stop();
+    // The cause is what the caller must see, not a cleanup error it led to (no socket to list).
+    await stop().catch((cleanup: unknown) => process.stderr.write(`podman host cleanup: ${String(cleanup)}\n`));
     throw err;
   }
   return { host, stop };
@@ -75,4 +71,16 @@ function limit(name: string, cap: number): string {
   const hard = line?.slice(name.length).trim().split(/\s+/)[1];
   const value = hard === undefined || hard === 'unlimited' ? cap : Math.min(cap, Number(hard));
   return `${value}:${value}`;
+}
+
+/**
+ * Podman refuses a runroot longer than 50 characters, which a state directory under ~/.cache
+ * exceeds: a short one under /run, named after the state directory so that two state
+ * directories never share it and a rerun finds the same one.
+ */
+function shortRunRoot(): string {
+  const dir = `/run/nco-${createHash('sha256').update(stateDir()).digest('hex').slice(0, 8)}/podman`;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return dir;
 }
