@@ -79,7 +79,7 @@ function limit(name: string, cap: number): string {
  * directories never share it and a rerun finds the same one.
  */
 function shortRunRoot(): string {
-  const dir = `/run/nco-${createHash('sha256').update(stateDir()).digest('hex').slice(0, 8)}/podman`;
+  const dir = `/run/nco-podman-${createHash('sha256').update(stateDir()).digest('hex').slice(0, 8)}`;
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   return dir;
