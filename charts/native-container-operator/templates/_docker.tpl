@@ -25,6 +25,7 @@
 {{- end }}
 {{- end }}
 
+{{/* Nothing when Docker needs no file (plain tcp): deployment.yaml adds the other mounts. */}}
 {{- define "nco.dockerVolumeMounts" -}}
 {{- if eq .Values.docker.mode "socket" }}
 - name: docker-socket
@@ -37,8 +38,6 @@
 - name: docker-ssh
   mountPath: /home/operator/.ssh
   readOnly: true
-{{- else }}
-[]
 {{- end }}
 {{- end }}
 
@@ -58,7 +57,5 @@
   secret:
     secretName: {{ required "docker.ssh.secretName is required when docker.mode is ssh" .Values.docker.ssh.secretName }}
     defaultMode: 0440
-{{- else }}
-[]
 {{- end }}
 {{- end }}
