@@ -8,6 +8,8 @@ export interface ResourceKind {
   readonly version: string;
   readonly plural: string;
   readonly kind: string;
+  /** Cluster-scoped: one informer over the whole cluster, whatever namespaces are watched. */
+  readonly clusterScoped?: boolean;
 }
 
 export const NATIVE_CONTAINER: ResourceKind = {
@@ -29,6 +31,22 @@ export const IMAGE_BUILD: ResourceKind = {
   version: VERSION,
   plural: 'imagebuilds',
   kind: 'ImageBuild',
+};
+
+export const NATIVE_CONTAINER_POLICY: ResourceKind = {
+  group: GROUP,
+  version: VERSION,
+  plural: 'nativecontainerpolicies',
+  kind: 'NativeContainerPolicy',
+  clusterScoped: true,
+};
+
+export const NAMESPACE: ResourceKind = {
+  group: '',
+  version: 'v1',
+  plural: 'namespaces',
+  kind: 'Namespace',
+  clusterScoped: true,
 };
 
 export const SECRET: ResourceKind = { group: '', version: 'v1', plural: 'secrets', kind: 'Secret' };
@@ -53,4 +71,9 @@ export function collectionPath(kind: ResourceKind): string {
 /** Path of one namespaced object of a kind. */
 export function objectPath(kind: ResourceKind, namespace: string, name: string): string {
   return `${apiPrefix(kind)}/namespaces/${namespace}/${kind.plural}/${name}`;
+}
+
+/** Path of one cluster-scoped object of a kind. */
+export function clusterObjectPath(kind: ResourceKind, name: string): string {
+  return `${apiPrefix(kind)}/${kind.plural}/${name}`;
 }

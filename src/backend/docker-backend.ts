@@ -14,12 +14,14 @@ import {
   StaleTaskError,
   type ContainerBackend,
   type ContainerConfig,
+  type HostMount,
   type ContainerRunState,
   type ContainerSummary,
   type EngineEvent,
   type ImageSummary,
   type KnownDigests,
   type ContainerUpdate,
+  type NetworkOptions,
   type ObservedContainer,
   type ObservedVolume,
   type PortMapping,
@@ -229,6 +231,8 @@ export class DockerBackend implements ContainerBackend {
     }
     if (restartPolicy)
       body['RestartPolicy'] = { Name: restartPolicy.name, MaximumRetryCount: restartPolicy.maximumRetryCount };
+    // -1 lifts the limit (0 would mean "unchanged").
+    if (update.pidsLimit !== undefined) body['PidsLimit'] = update.pidsLimit === 'unlimited' ? -1 : update.pidsLimit;
     await this.ignoring(undefined, () => this.docker.getContainer(id).update(body));
   }
 
@@ -255,6 +259,51 @@ export class DockerBackend implements ContainerBackend {
 
   async removeVolume(name: string): Promise<void> {
     await this.ignoring(404, () => this.docker.getVolume(name).remove());
+  }
+
+  async createNetwork(name: string, options: NetworkOptions, labels: Record<string, string>): Promise<void> {
+    try {
+      await this.docker.createNetwork({ Name: name, CheckDuplicate: true, Internal: options.internal, Labels: labels });
+    } catch (err) {
+      // Created meanwhile (by another resource, or by hand): it is used as it is.
+      if (statusOf(err) === 409 || /already exists/.test(messageOf(err))) return;
+      throw this.translate(err);
+    }
+  }
+
+  async removeNetwork(name: string, labels: Record<string, string>): Promise<void> {
+    let info: { Labels?: Record<string, string>; Containers?: Record<string, unknown> };
+    try {
+      info = (await this.docker.getNetwork(name).inspect()) as typeof info;
+    } catch (err) {
+      if (statusOf(err) === 404) return;
+      throw this.translate(err);
+    }
+    const ours = Object.entries(labels).every(([k, v]) => info.Labels?.[k] === v);
+    if (!ours || Object.keys(info.Containers ?? {}).length > 0) return;
+    try {
+      await this.docker.getNetwork(name).remove();
+    } catch (err) {
+      // Gone meanwhile, or a container was attached since: it stays.
+      if (statusOf(err) === 404 || statusOf(err) === 403 || statusOf(err) === 409) return;
+      if (/active endpoints/.test(messageOf(err))) return;
+      throw this.translate(err);
+    }
+  }
+
+  async connect(id: string, network: string, aliases: string[]): Promise<void> {
+    await this.call(() =>
+      this.docker.getNetwork(network).connect({ Container: id, EndpointConfig: { Aliases: aliases } }),
+    );
+  }
+
+  async disconnect(id: string, network: string): Promise<void> {
+    try {
+      await this.docker.getNetwork(network).disconnect({ Container: id, Force: false });
+    } catch (err) {
+      if (statusOf(err) === 404 || /is not connected/.test(messageOf(err))) return;
+      throw this.translate(err);
+    }
   }
 
   async events(onEvent: (e: EngineEvent) => void, signal: AbortSignal, connected: () => void): Promise<void> {
@@ -334,9 +383,19 @@ function createOptions(config: ContainerConfig, networkMode: string | undefined)
           },
         }
       : {}),
+    ...(config.user ? { User: config.user } : {}),
+    ...(config.endpoint
+      ? { NetworkingConfig: { EndpointsConfig: { [config.endpoint.name]: { Aliases: config.endpoint.aliases } } } }
+      : {}),
     HostConfig: {
-      ...(networkMode ? { NetworkMode: networkMode } : {}),
-      Mounts: config.mounts.map((m) => ({ Type: 'volume', Source: m.volume, Target: m.target, ReadOnly: m.readOnly })),
+      ...hostOptions(config),
+      ...((config.networkMode ?? networkMode) ? { NetworkMode: config.networkMode ?? networkMode } : {}),
+      Mounts: [
+        ...config.mounts.map(
+          (m): Docker.MountSettings => ({ Type: 'volume', Source: m.volume, Target: m.target, ReadOnly: m.readOnly }),
+        ),
+        ...(config.hostMounts ?? []).map(hostMount),
+      ],
       PortBindings: Object.fromEntries(
         published.map((p) => [portKey(p), [{ HostIp: p.hostIP ?? '', HostPort: String(p.hostPort) }]]),
       ),
@@ -348,6 +407,58 @@ function createOptions(config: ContainerConfig, networkMode: string | undefined)
         : {}),
     },
   };
+}
+
+type HostConfigOptions = Omit<Docker.HostConfig, 'Mounts'>;
+
+/** The HostConfig of issue 12's fields: only those the config sets, so older containers compare equal. */
+function hostOptions(config: ContainerConfig): HostConfigOptions {
+  const o: HostConfigOptions & Record<string, unknown> = {};
+  if (config.dns) o.Dns = config.dns;
+  if (config.dnsSearch) o.DnsSearch = config.dnsSearch;
+  if (config.extraHosts) o.ExtraHosts = config.extraHosts;
+  if (config.readOnlyRootfs) o.ReadonlyRootfs = true;
+  if (config.capAdd) o.CapAdd = config.capAdd;
+  if (config.capDrop) o.CapDrop = config.capDrop;
+  if (config.privileged) o.Privileged = true;
+  if (config.securityOpt) o.SecurityOpt = config.securityOpt;
+  if (config.init) o['Init'] = true;
+  if (config.shmSizeBytes !== undefined) o.ShmSize = config.shmSizeBytes;
+  if (config.devices) {
+    o.Devices = config.devices.map((d) => ({
+      PathOnHost: d.pathOnHost,
+      PathInContainer: d.pathInContainer,
+      CgroupPermissions: d.cgroupPermissions,
+    }));
+  }
+  if (config.deviceRequests) {
+    o['DeviceRequests'] = config.deviceRequests.map((r) => ({
+      Driver: r.driver,
+      Count: r.count,
+      DeviceIDs: r.deviceIDs,
+      Capabilities: r.capabilities,
+      Options: {},
+    }));
+  }
+  if (config.sysctls) o.Sysctls = config.sysctls;
+  if (config.ulimits) o.Ulimits = config.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard }));
+  if (config.pidsLimit !== undefined) o['PidsLimit'] = config.pidsLimit;
+  if (config.pidMode) o.PidMode = config.pidMode;
+  if (config.ipcMode) o.IpcMode = config.ipcMode;
+  return o;
+}
+
+function hostMount(m: HostMount): Docker.MountSettings {
+  if (m.type === 'tmpfs') {
+    return {
+      Type: 'tmpfs',
+      Source: '',
+      Target: m.target,
+      ReadOnly: m.readOnly,
+      ...(m.sizeBytes !== undefined ? { TmpfsOptions: { SizeBytes: m.sizeBytes, Mode: 0o1777 } } : {}),
+    };
+  }
+  return { Type: 'bind', Source: m.source ?? '', Target: m.target, ReadOnly: m.readOnly };
 }
 
 function observedFrom(info: Docker.ContainerInspectInfo, imageDigest: string | undefined): ObservedContainer {
@@ -362,6 +473,7 @@ function observedFrom(info: Docker.ContainerInspectInfo, imageDigest: string | u
     restartCount: info.RestartCount,
     ...hostConfigOf(info.HostConfig),
     ports: portsOf(info),
+    ...networksOf(info),
   };
 }
 
@@ -404,7 +516,19 @@ function hostConfigOf(host: Docker.ContainerInspectInfo['HostConfig']): Partial<
       name: (policy.Name || 'no') as RestartPolicyName,
       maximumRetryCount: policy.MaximumRetryCount,
     },
+    // null, 0 and -1 all mean no limit.
+    ...(host.PidsLimit && host.PidsLimit > 0 ? { pidsLimit: host.PidsLimit } : {}),
   };
+}
+
+/** The network mode and the attached networks; aliases without the short ID Docker adds to each. */
+function networksOf(info: Docker.ContainerInspectInfo): Pick<ObservedContainer, 'networkMode' | 'networks'> {
+  const short = info.Id.slice(0, 12);
+  const attached = (info.NetworkSettings?.Networks ?? {}) as Record<string, { Aliases?: string[] | null }>;
+  const networks = Object.fromEntries(
+    Object.entries(attached).map(([name, n]) => [name, (n.Aliases ?? []).filter((a) => a !== short)]),
+  );
+  return { ...(info.HostConfig.NetworkMode ? { networkMode: info.HostConfig.NetworkMode } : {}), networks };
 }
 
 function portsOf(info: Docker.ContainerInspectInfo): PortMapping[] {

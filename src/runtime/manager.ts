@@ -96,7 +96,7 @@ export class Manager {
         client: this.o.client,
         apiPrefix: apiPrefix(kind),
         plural: kind.plural,
-        namespaces: this.o.namespaces,
+        namespaces: kind.clusterScoped ? [] : this.o.namespaces,
         log: this.o.log,
         idleTimeoutMs: this.o.idleTimeoutMs,
         hooks: instrumentInformer(this.o.metrics, kind.plural),

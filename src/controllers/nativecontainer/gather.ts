@@ -17,7 +17,7 @@ import { desiredContainer, type Desired } from './desired.ts';
 import { unreachable, type Problem } from './error-policy.ts';
 import type { Expectations } from './expectations.ts';
 import { containerName, DEFAULT_HOST, LABELS, volumeSelector } from './identity.ts';
-import { retargetCause, type Memory, type Observed } from './plan.ts';
+import { networkCause, retargetCause, type Memory, type Observed } from './plan.ts';
 import { resolveReferences, UnresolvedReferenceError, withBuiltImage, type ReferenceLookup } from './references.ts';
 
 export interface GatherDeps {
@@ -100,7 +100,9 @@ export async function gather(nc: NativeContainer, deps: GatherDeps): Promise<Gat
   if (deps.expectations.waiting(objectKey(nc), reflector)) return { kind: 'waiting', seen: s };
   const desired = desiredContainer(nc, resolved.env, s.host.name);
   // Only a create (a new resource, or a rebuild) needs the image and the volumes.
-  const creating = !s.owned.some((c) => c.labels[LABELS.configHash] === desired.hash && !retargetCause(c, desired));
+  const creating = !s.owned.some(
+    (c) => c.labels[LABELS.configHash] === desired.hash && !retargetCause(c, desired) && !networkCause(c, desired),
+  );
   const image = desired.config.image;
   const imagePresent = !creating || (reflector.imagePresent(image) ?? (await backend.imagePresent(image)));
   const volumes =

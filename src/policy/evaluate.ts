@@ -1,0 +1,187 @@
+// Policy evaluation (pure): which NativeContainerPolicies select a namespace, and what of a
+// NativeContainer's spec none of them allows. The reconciler runs this before it creates or
+// changes anything (defence in depth); the admission policy (admission.ts) says the same in CEL.
+//
+// Rules, the same in both places:
+// - Several policies that select a namespace add up; with none, the built-in default allows
+//   none of what is gated here.
+// - Host paths and devices are allowed by path prefix, segment by segment: /data allows /data
+//   and /data/x, never /data2; a path with '.' or '..' segments is never under any prefix (the
+//   CRD refuses such paths before this runs, this refuses them again).
+// - Capabilities in Docker's default set need no policy; any other, and ALL, do.
+// - bridge and none (and Docker's "default") need no policy; host needs the Network host
+//   namespace, any other network name needs the name (or a prefix* of it).
+import type { NativeContainerSpec } from '../api/native-container.ts';
+import type { LabelSelector, NativeContainerPolicy, NativeContainerPolicySpec } from '../api/policy.ts';
+
+/** Docker's default capability set (moby's oci/caps/defaults.go): adding one of these needs no policy. */
+export const DOCKER_DEFAULT_CAPABILITIES: readonly string[] = [
+  'AUDIT_WRITE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'MKNOD',
+  'NET_BIND_SERVICE',
+  'NET_RAW',
+  'SETFCAP',
+  'SETGID',
+  'SETPCAP',
+  'SETUID',
+  'SYS_CHROOT',
+];
+
+/** Network modes and names every namespace may use. */
+export const UNGATED_NETWORKS: readonly string[] = ['bridge', 'default', 'none'];
+
+/** One thing the spec asks for that no selecting policy allows. */
+export interface Violation {
+  /** The field, as kubectl names it: spec.hostPaths[0].path. */
+  field: string;
+  /** What it asks for, in a few words: "/etc read-write". */
+  value: string;
+  /** The NativeContainerPolicy spec entry that would allow it: "hostPaths: [{pathPrefix: /etc, readOnly: false}]". */
+  allowWith: string;
+}
+
+/** True when the labels satisfy the selector (Kubernetes' LabelSelector semantics; {} selects all). */
+export function selects(selector: LabelSelector | undefined, labels: Record<string, string>): boolean {
+  if (!selector) return false;
+  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
+  for (const e of selector.matchExpressions ?? []) {
+    const has = Object.hasOwn(labels, e.key);
+    const values = e.values ?? [];
+    switch (e.operator) {
+      case 'In':
+        if (!has || !values.includes(labels[e.key]!)) return false;
+        break;
+      case 'NotIn':
+        if (has && values.includes(labels[e.key]!)) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+      default:
+        // An operator this code does not know selects nothing, rather than everything.
+        return false;
+    }
+  }
+  return true;
+}
+
+/** The policies that select a namespace with these labels, by name. */
+export function selectingPolicies(
+  policies: readonly NativeContainerPolicy[],
+  namespaceLabels: Record<string, string>,
+): NativeContainerPolicy[] {
+  return policies
+    .filter((p) => p.metadata.deletionTimestamp === undefined && selects(p.spec?.namespaceSelector, namespaceLabels))
+    .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+}
+
+const CLEAN_PATH = /^(\/|(\/([^/.][^/]*|[.][^/.][^/]*|[.][.][^/]+))+)$/u;
+
+/** True when `path` is `prefix` or lies below it, segment by segment; both must be clean absolute paths. */
+export function underPrefix(path: string, prefix: string): boolean {
+  if (!CLEAN_PATH.test(path) || !CLEAN_PATH.test(prefix)) return false;
+  if (prefix === '/') return true;
+  return path === prefix || path.startsWith(`${prefix}/`);
+}
+
+/** True when a network name matches a policy's entry: the name itself, `prefix*`, or `*`. */
+export function networkMatches(name: string, pattern: string): boolean {
+  return pattern.endsWith('*') ? name.startsWith(pattern.slice(0, -1)) : name === pattern;
+}
+
+/** What of the spec the given policies (those that select its namespace) together do not allow. */
+export function violations(spec: NativeContainerSpec, policies: readonly NativeContainerPolicySpec[]): Violation[] {
+  const any = (allowed: (p: NativeContainerPolicySpec) => boolean): boolean => policies.some(allowed);
+  const found: Violation[] = [];
+  const sc = spec.securityContext;
+  if (sc?.privileged === true && !any((p) => p.privileged === true)) {
+    found.push({ field: 'spec.securityContext.privileged', value: 'true', allowWith: 'privileged: true' });
+  }
+  for (const cap of sc?.capabilities?.add ?? []) {
+    if (DOCKER_DEFAULT_CAPABILITIES.includes(cap)) continue;
+    if (any((p) => (p.capabilities ?? []).some((c) => c === 'ALL' || c === cap))) continue;
+    found.push({ field: 'spec.securityContext.capabilities.add', value: cap, allowWith: `capabilities: [${cap}]` });
+  }
+  if (sc?.seccompProfile?.type === 'Unconfined' && !any((p) => p.unconfinedSeccomp === true)) {
+    found.push({
+      field: 'spec.securityContext.seccompProfile.type',
+      value: 'Unconfined',
+      allowWith: 'unconfinedSeccomp: true',
+    });
+  }
+  (spec.hostPaths ?? []).forEach((h, i) => {
+    const readOnly = h.readOnly === true;
+    const ok = any((p) =>
+      (p.hostPaths ?? []).some((x) => underPrefix(h.path, x.pathPrefix) && (readOnly || x.readOnly === false)),
+    );
+    if (ok) return;
+    found.push({
+      field: `spec.hostPaths[${i}].path`,
+      value: `${h.path} ${readOnly ? 'read-only' : 'read-write'}`,
+      allowWith: `hostPaths: [{pathPrefix: ${h.path}${readOnly ? '' : ', readOnly: false'}}]`,
+    });
+  });
+  (spec.devices ?? []).forEach((d, i) => {
+    if (any((p) => (p.devices ?? []).some((x) => underPrefix(d.path, x.pathPrefix)))) return;
+    found.push({ field: `spec.devices[${i}].path`, value: d.path, allowWith: `devices: [{pathPrefix: ${d.path}}]` });
+  });
+  if (spec.gpus !== undefined && !any((p) => p.gpus === true)) {
+    found.push({ field: 'spec.gpus', value: 'GPUs', allowWith: 'gpus: true' });
+  }
+  const hostNamespace = (field: string, mode: string | undefined, ns: 'Network' | 'PID' | 'IPC'): void => {
+    if (mode !== 'host' || any((p) => (p.hostNamespaces ?? []).includes(ns))) return;
+    found.push({ field, value: 'host', allowWith: `hostNamespaces: [${ns}]` });
+  };
+  hostNamespace('spec.networkMode', spec.networkMode, 'Network');
+  hostNamespace('spec.pidMode', spec.pidMode, 'PID');
+  hostNamespace('spec.ipcMode', spec.ipcMode, 'IPC');
+  const network = (field: string, name: string): void => {
+    if (UNGATED_NETWORKS.includes(name)) return;
+    if (any((p) => (p.networks ?? []).some((n) => networkMatches(name, n)))) return;
+    found.push({ field, value: name, allowWith: `networks: [${name}]` });
+  };
+  if (spec.networkMode !== undefined && spec.networkMode !== 'host') network('spec.networkMode', spec.networkMode);
+  (spec.networks ?? []).forEach((n, i) => network(`spec.networks[${i}].name`, n.name));
+  return found;
+}
+
+/** Who decided: the selecting policies by name, or the built-in default. */
+export function decidedBy(namespace: string, policyNames: readonly string[]): string {
+  return policyNames.length === 0
+    ? `the built-in default policy (no NativeContainerPolicy selects namespace ${namespace})`
+    : `the NativeContainerPolicies that select namespace ${namespace} (${policyNames.join(', ')})`;
+}
+
+/** The message of a PolicyViolation: each field with what it asks, who refused, and what would allow it. */
+export function violationMessage(namespace: string, policyNames: readonly string[], found: readonly Violation[]): string {
+  const what = found.map((v) => `${v.field} (${v.value})`).join(', ');
+  const allow = [...new Set(found.map((v) => v.allowWith))].join('; ');
+  return (
+    `Not allowed by ${decidedBy(namespace, policyNames)}: ${what}. ` +
+    `A NativeContainerPolicy that selects the namespace allows it with ${allow}. Nothing was created or changed.`
+  );
+}
+
+/** Evaluates a NativeContainer in a namespace with these labels: its violations and who decided. */
+export function evaluate(
+  spec: NativeContainerSpec,
+  namespace: string,
+  namespaceLabels: Record<string, string>,
+  policies: readonly NativeContainerPolicy[],
+): { violations: Violation[]; policies: string[]; message?: string } {
+  const selected = selectingPolicies(policies, namespaceLabels);
+  const names = selected.map((p) => p.metadata.name);
+  const found = violations(
+    spec,
+    selected.map((p) => p.spec),
+  );
+  return { violations: found, policies: names, ...(found.length ? { message: violationMessage(namespace, names, found) } : {}) };
+}
