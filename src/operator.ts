@@ -14,6 +14,7 @@ import { registerIndexes } from './controllers/indexes.ts';
 import { registerNativeContainerController } from './controllers/nativecontainer/controller.ts';
 import { DEFAULT_HOST, MANAGED_SELECTOR, ownerKey } from './controllers/nativecontainer/identity.ts';
 import { registerNativeContainerMetrics } from './controllers/nativecontainer/metrics.ts';
+import { registerPolicyController } from './controllers/policy/controller.ts';
 import { backoffDelay } from './runtime/backoff.ts';
 import { abortableDelay } from './runtime/delay.ts';
 import { EventRecorder } from './runtime/events.ts';
@@ -74,6 +75,7 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
     log,
     watches: (ns) => config.watchNamespaces.length === 0 || config.watchNamespaces.includes(ns),
   });
+  registerPolicyController({ manager, client, log, admission: config.admissionPolicy });
   registerContainerSecretController({
     manager,
     client,

@@ -274,7 +274,7 @@ export class DockerBackend implements ContainerBackend {
   async removeNetwork(name: string, labels: Record<string, string>): Promise<void> {
     let info: { Labels?: Record<string, string>; Containers?: Record<string, unknown> };
     try {
-      info = (await this.docker.getNetwork(name).inspect()) as typeof info;
+      info = await this.docker.getNetwork(name).inspect();
     } catch (err) {
       if (statusOf(err) === 404) return;
       throw this.translate(err);
@@ -383,17 +383,17 @@ function createOptions(config: ContainerConfig, networkMode: string | undefined)
           },
         }
       : {}),
-    ...(config.user ? { User: config.user } : {}),
-    ...(config.endpoint
-      ? { NetworkingConfig: { EndpointsConfig: { [config.endpoint.name]: { Aliases: config.endpoint.aliases } } } }
-      : {}),
+    ...userAndEndpoint(config),
     HostConfig: {
       ...hostOptions(config),
-      ...((config.networkMode ?? networkMode) ? { NetworkMode: config.networkMode ?? networkMode } : {}),
+      ...networkModeOf(config, networkMode),
       Mounts: [
-        ...config.mounts.map(
-          (m): Docker.MountSettings => ({ Type: 'volume', Source: m.volume, Target: m.target, ReadOnly: m.readOnly }),
-        ),
+        ...config.mounts.map((m): Docker.MountSettings => ({
+          Type: 'volume',
+          Source: m.volume,
+          Target: m.target,
+          ReadOnly: m.readOnly,
+        })),
         ...(config.hostMounts ?? []).map(hostMount),
       ],
       PortBindings: Object.fromEntries(
@@ -411,41 +411,62 @@ function createOptions(config: ContainerConfig, networkMode: string | undefined)
 
 type HostConfigOptions = Omit<Docker.HostConfig, 'Mounts'>;
 
+function userAndEndpoint(config: ContainerConfig): Partial<Docker.ContainerCreateOptions> {
+  const endpoint = config.endpoint;
+  return {
+    ...(config.user ? { User: config.user } : {}),
+    ...(endpoint ? { NetworkingConfig: { EndpointsConfig: { [endpoint.name]: { Aliases: endpoint.aliases } } } } : {}),
+  };
+}
+
+/** The resource's own network mode, else the backend's default, else none at all (Docker's bridge). */
+function networkModeOf(config: ContainerConfig, fallback: string | undefined): { NetworkMode?: string } {
+  const mode = config.networkMode ?? fallback;
+  return mode ? { NetworkMode: mode } : {};
+}
+
 /** The HostConfig of issue 12's fields: only those the config sets, so older containers compare equal. */
-function hostOptions(config: ContainerConfig): HostConfigOptions {
-  const o: HostConfigOptions & Record<string, unknown> = {};
-  if (config.dns) o.Dns = config.dns;
-  if (config.dnsSearch) o.DnsSearch = config.dnsSearch;
-  if (config.extraHosts) o.ExtraHosts = config.extraHosts;
-  if (config.readOnlyRootfs) o.ReadonlyRootfs = true;
-  if (config.capAdd) o.CapAdd = config.capAdd;
-  if (config.capDrop) o.CapDrop = config.capDrop;
-  if (config.privileged) o.Privileged = true;
-  if (config.securityOpt) o.SecurityOpt = config.securityOpt;
-  if (config.init) o['Init'] = true;
-  if (config.shmSizeBytes !== undefined) o.ShmSize = config.shmSizeBytes;
-  if (config.devices) {
-    o.Devices = config.devices.map((d) => ({
-      PathOnHost: d.pathOnHost,
-      PathInContainer: d.pathInContainer,
-      CgroupPermissions: d.cgroupPermissions,
-    }));
-  }
-  if (config.deviceRequests) {
-    o['DeviceRequests'] = config.deviceRequests.map((r) => ({
-      Driver: r.driver,
-      Count: r.count,
-      DeviceIDs: r.deviceIDs,
-      Capabilities: r.capabilities,
-      Options: {},
-    }));
-  }
-  if (config.sysctls) o.Sysctls = config.sysctls;
-  if (config.ulimits) o.Ulimits = config.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard }));
-  if (config.pidsLimit !== undefined) o['PidsLimit'] = config.pidsLimit;
-  if (config.pidMode) o.PidMode = config.pidMode;
-  if (config.ipcMode) o.IpcMode = config.ipcMode;
-  return o;
+function hostOptions(c: ContainerConfig): HostConfigOptions {
+  const entries: [string, unknown][] = [
+    ['Dns', c.dns],
+    ['DnsSearch', c.dnsSearch],
+    ['ExtraHosts', c.extraHosts],
+    ['ReadonlyRootfs', trueOrUndefined(c.readOnlyRootfs)],
+    ['CapAdd', c.capAdd],
+    ['CapDrop', c.capDrop],
+    ['Privileged', trueOrUndefined(c.privileged)],
+    ['SecurityOpt', c.securityOpt],
+    ['Init', trueOrUndefined(c.init)],
+    ['ShmSize', c.shmSizeBytes],
+    [
+      'Devices',
+      c.devices?.map((d) => ({
+        PathOnHost: d.pathOnHost,
+        PathInContainer: d.pathInContainer,
+        CgroupPermissions: d.cgroupPermissions,
+      })),
+    ],
+    [
+      'DeviceRequests',
+      c.deviceRequests?.map((r) => ({
+        Driver: r.driver,
+        Count: r.count,
+        DeviceIDs: r.deviceIDs,
+        Capabilities: r.capabilities,
+        Options: {},
+      })),
+    ],
+    ['Sysctls', c.sysctls],
+    ['Ulimits', c.ulimits?.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard }))],
+    ['PidsLimit', c.pidsLimit],
+    ['PidMode', c.pidMode],
+    ['IpcMode', c.ipcMode],
+  ];
+  return Object.fromEntries(entries.filter(([, v]) => v !== undefined));
+}
+
+function trueOrUndefined(flag: boolean | undefined): true | undefined {
+  return flag === true ? true : undefined;
 }
 
 function hostMount(m: HostMount): Docker.MountSettings {

@@ -273,9 +273,12 @@ export class MemoryBackend implements ContainerBackend {
     const c = this.must('connect', id);
     if (!this.networks.has(network)) throw new NotFoundError(`network ${network} not found`);
     if (c.networkMode === 'none' || c.networkMode === 'host') {
-      throw new InvalidConfigError('container sharing network namespace with another container or host cannot be connected to any other network');
+      throw new InvalidConfigError(
+        'container sharing network namespace with another container or host cannot be connected to any other network',
+      );
     }
-    if (c.networks?.[network] !== undefined) throw new ConflictError(`endpoint with name ${c.name} already exists in network ${network}`);
+    if (c.networks?.[network] !== undefined)
+      throw new ConflictError(`endpoint with name ${c.name} already exists in network ${network}`);
     c.networks = { ...c.networks, [network]: [...aliases] };
     this.emit('network', 'connect', network, { container: id, name: network });
     return Promise.resolve();
@@ -284,7 +287,8 @@ export class MemoryBackend implements ContainerBackend {
   async disconnect(id: string, network: string): Promise<void> {
     const c = this.must('disconnect', id);
     if (c.networks?.[network] === undefined) return Promise.resolve();
-    const { [network]: _gone, ...rest } = c.networks;
+    const rest = { ...c.networks };
+    delete rest[network];
     c.networks = rest;
     this.emit('network', 'disconnect', network, { container: id, name: network });
     return Promise.resolve();

@@ -12,7 +12,13 @@
 // - bridge and none (and Docker's "default") need no policy; host needs the Network host
 //   namespace, any other network name needs the name (or a prefix* of it).
 import type { NativeContainerSpec } from '../api/native-container.ts';
-import type { LabelSelector, NativeContainerPolicy, NativeContainerPolicySpec } from '../api/policy.ts';
+import type {
+  HostNamespace,
+  LabelSelector,
+  LabelSelectorRequirement,
+  NativeContainerPolicy,
+  NativeContainerPolicySpec,
+} from '../api/policy.ts';
 
 /** Docker's default capability set (moby's oci/caps/defaults.go): adding one of these needs no policy. */
 export const DOCKER_DEFAULT_CAPABILITIES: readonly string[] = [
@@ -48,29 +54,26 @@ export interface Violation {
 /** True when the labels satisfy the selector (Kubernetes' LabelSelector semantics; {} selects all). */
 export function selects(selector: LabelSelector | undefined, labels: Record<string, string>): boolean {
   if (!selector) return false;
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const e of selector.matchExpressions ?? []) {
-    const has = Object.hasOwn(labels, e.key);
-    const values = e.values ?? [];
-    switch (e.operator) {
-      case 'In':
-        if (!has || !values.includes(labels[e.key]!)) return false;
-        break;
-      case 'NotIn':
-        if (has && values.includes(labels[e.key]!)) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-      default:
-        // An operator this code does not know selects nothing, rather than everything.
-        return false;
-    }
+  const byLabels = Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+  return byLabels && (selector.matchExpressions ?? []).every((e) => satisfies(e, labels));
+}
+
+function satisfies(e: LabelSelectorRequirement, labels: Record<string, string>): boolean {
+  const has = Object.hasOwn(labels, e.key);
+  const listed = has && (e.values ?? []).includes(labels[e.key]!);
+  switch (e.operator) {
+    case 'In':
+      return listed;
+    case 'NotIn':
+      return !listed;
+    case 'Exists':
+      return has;
+    case 'DoesNotExist':
+      return !has;
+    default:
+      // An operator this code does not know selects nothing, rather than everything.
+      return false;
   }
-  return true;
 }
 
 /** The policies that select a namespace with these labels, by name. */
@@ -97,60 +100,98 @@ export function networkMatches(name: string, pattern: string): boolean {
   return pattern.endsWith('*') ? name.startsWith(pattern.slice(0, -1)) : name === pattern;
 }
 
+type Policies = readonly NativeContainerPolicySpec[];
+
 /** What of the spec the given policies (those that select its namespace) together do not allow. */
-export function violations(spec: NativeContainerSpec, policies: readonly NativeContainerPolicySpec[]): Violation[] {
-  const any = (allowed: (p: NativeContainerPolicySpec) => boolean): boolean => policies.some(allowed);
+export function violations(spec: NativeContainerSpec, policies: Policies): Violation[] {
+  return [
+    ...securityViolations(spec, policies),
+    ...mountViolations(spec, policies),
+    ...deviceViolations(spec, policies),
+    ...namespaceViolations(spec, policies),
+    ...networkViolations(spec, policies),
+  ];
+}
+
+function securityViolations(spec: NativeContainerSpec, policies: Policies): Violation[] {
+  const sc = spec.securityContext ?? {};
   const found: Violation[] = [];
-  const sc = spec.securityContext;
-  if (sc?.privileged === true && !any((p) => p.privileged === true)) {
+  if (sc.privileged === true && !policies.some((p) => p.privileged === true)) {
     found.push({ field: 'spec.securityContext.privileged', value: 'true', allowWith: 'privileged: true' });
   }
-  for (const cap of sc?.capabilities?.add ?? []) {
-    if (DOCKER_DEFAULT_CAPABILITIES.includes(cap)) continue;
-    if (any((p) => (p.capabilities ?? []).some((c) => c === 'ALL' || c === cap))) continue;
-    found.push({ field: 'spec.securityContext.capabilities.add', value: cap, allowWith: `capabilities: [${cap}]` });
-  }
-  if (sc?.seccompProfile?.type === 'Unconfined' && !any((p) => p.unconfinedSeccomp === true)) {
+  found.push(...capabilityViolations(sc.capabilities?.add ?? [], policies));
+  if (sc.seccompProfile?.type === 'Unconfined' && !policies.some((p) => p.unconfinedSeccomp === true)) {
     found.push({
       field: 'spec.securityContext.seccompProfile.type',
       value: 'Unconfined',
       allowWith: 'unconfinedSeccomp: true',
     });
   }
-  (spec.hostPaths ?? []).forEach((h, i) => {
+  return found;
+}
+
+function capabilityViolations(added: readonly string[], policies: Policies): Violation[] {
+  const granted = new Set(policies.flatMap((p) => p.capabilities ?? []));
+  return added
+    .filter((cap) => !DOCKER_DEFAULT_CAPABILITIES.includes(cap) && !granted.has('ALL') && !granted.has(cap))
+    .map((cap) => ({
+      field: 'spec.securityContext.capabilities.add',
+      value: cap,
+      allowWith: `capabilities: [${cap}]`,
+    }));
+}
+
+function mountViolations(spec: NativeContainerSpec, policies: Policies): Violation[] {
+  const prefixes = policies.flatMap((p) => p.hostPaths ?? []);
+  return (spec.hostPaths ?? []).flatMap((h, i) => {
     const readOnly = h.readOnly === true;
-    const ok = any((p) =>
-      (p.hostPaths ?? []).some((x) => underPrefix(h.path, x.pathPrefix) && (readOnly || x.readOnly === false)),
-    );
-    if (ok) return;
-    found.push({
-      field: `spec.hostPaths[${i}].path`,
-      value: `${h.path} ${readOnly ? 'read-only' : 'read-write'}`,
-      allowWith: `hostPaths: [{pathPrefix: ${h.path}${readOnly ? '' : ', readOnly: false'}}]`,
-    });
+    const ok = prefixes.some((x) => underPrefix(h.path, x.pathPrefix) && (readOnly || x.readOnly === false));
+    if (ok) return [];
+    return [
+      {
+        field: `spec.hostPaths[${i}].path`,
+        value: `${h.path} ${readOnly ? 'read-only' : 'read-write'}`,
+        allowWith: `hostPaths: [{pathPrefix: ${h.path}${readOnly ? '' : ', readOnly: false'}}]`,
+      },
+    ];
   });
-  (spec.devices ?? []).forEach((d, i) => {
-    if (any((p) => (p.devices ?? []).some((x) => underPrefix(d.path, x.pathPrefix)))) return;
-    found.push({ field: `spec.devices[${i}].path`, value: d.path, allowWith: `devices: [{pathPrefix: ${d.path}}]` });
-  });
-  if (spec.gpus !== undefined && !any((p) => p.gpus === true)) {
+}
+
+function deviceViolations(spec: NativeContainerSpec, policies: Policies): Violation[] {
+  const prefixes = policies.flatMap((p) => (p.devices ?? []).map((d) => d.pathPrefix));
+  const found: Violation[] = (spec.devices ?? []).flatMap((d, i) =>
+    prefixes.some((x) => underPrefix(d.path, x))
+      ? []
+      : [{ field: `spec.devices[${i}].path`, value: d.path, allowWith: `devices: [{pathPrefix: ${d.path}}]` }],
+  );
+  if (spec.gpus !== undefined && !policies.some((p) => p.gpus === true)) {
     found.push({ field: 'spec.gpus', value: 'GPUs', allowWith: 'gpus: true' });
   }
-  const hostNamespace = (field: string, mode: string | undefined, ns: 'Network' | 'PID' | 'IPC'): void => {
-    if (mode !== 'host' || any((p) => (p.hostNamespaces ?? []).includes(ns))) return;
-    found.push({ field, value: 'host', allowWith: `hostNamespaces: [${ns}]` });
-  };
-  hostNamespace('spec.networkMode', spec.networkMode, 'Network');
-  hostNamespace('spec.pidMode', spec.pidMode, 'PID');
-  hostNamespace('spec.ipcMode', spec.ipcMode, 'IPC');
-  const network = (field: string, name: string): void => {
-    if (UNGATED_NETWORKS.includes(name)) return;
-    if (any((p) => (p.networks ?? []).some((n) => networkMatches(name, n)))) return;
-    found.push({ field, value: name, allowWith: `networks: [${name}]` });
-  };
-  if (spec.networkMode !== undefined && spec.networkMode !== 'host') network('spec.networkMode', spec.networkMode);
-  (spec.networks ?? []).forEach((n, i) => network(`spec.networks[${i}].name`, n.name));
   return found;
+}
+
+function namespaceViolations(spec: NativeContainerSpec, policies: Policies): Violation[] {
+  const modes: [string, string | undefined, HostNamespace][] = [
+    ['spec.networkMode', spec.networkMode, 'Network'],
+    ['spec.pidMode', spec.pidMode, 'PID'],
+    ['spec.ipcMode', spec.ipcMode, 'IPC'],
+  ];
+  return modes
+    .filter(([, mode, ns]) => mode === 'host' && !policies.some((p) => (p.hostNamespaces ?? []).includes(ns)))
+    .map(([field, , ns]) => ({ field, value: 'host', allowWith: `hostNamespaces: [${ns}]` }));
+}
+
+function networkViolations(spec: NativeContainerSpec, policies: Policies): Violation[] {
+  const patterns = policies.flatMap((p) => p.networks ?? []);
+  const asked: [string, string][] = [
+    ...(spec.networkMode !== undefined && spec.networkMode !== 'host'
+      ? [['spec.networkMode', spec.networkMode] as [string, string]]
+      : []),
+    ...(spec.networks ?? []).map((n, i): [string, string] => [`spec.networks[${i}].name`, n.name]),
+  ];
+  return asked
+    .filter(([, name]) => !UNGATED_NETWORKS.includes(name) && !patterns.some((n) => networkMatches(name, n)))
+    .map(([field, name]) => ({ field, value: name, allowWith: `networks: [${name}]` }));
 }
 
 /** Who decided: the selecting policies by name, or the built-in default. */
@@ -161,7 +202,11 @@ export function decidedBy(namespace: string, policyNames: readonly string[]): st
 }
 
 /** The message of a PolicyViolation: each field with what it asks, who refused, and what would allow it. */
-export function violationMessage(namespace: string, policyNames: readonly string[], found: readonly Violation[]): string {
+export function violationMessage(
+  namespace: string,
+  policyNames: readonly string[],
+  found: readonly Violation[],
+): string {
   const what = found.map((v) => `${v.field} (${v.value})`).join(', ');
   const allow = [...new Set(found.map((v) => v.allowWith))].join('; ');
   return (
@@ -183,5 +228,9 @@ export function evaluate(
     spec,
     selected.map((p) => p.spec),
   );
-  return { violations: found, policies: names, ...(found.length ? { message: violationMessage(namespace, names, found) } : {}) };
+  return {
+    violations: found,
+    policies: names,
+    ...(found.length ? { message: violationMessage(namespace, names, found) } : {}),
+  };
 }

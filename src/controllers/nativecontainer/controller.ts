@@ -2,7 +2,17 @@
 // the Secrets, ConfigMaps and ContainerSecrets they refer to (through field indexes), and hears
 // from each host's reflector when a container changes or an engine comes or goes.
 import type { Logger } from 'pino';
-import { CONFIG_MAP, CONTAINER_SECRET, IMAGE_BUILD, NATIVE_CONTAINER, SECRET } from '../../api/group.ts';
+import {
+  CONFIG_MAP,
+  CONTAINER_SECRET,
+  IMAGE_BUILD,
+  NAMESPACE,
+  NATIVE_CONTAINER,
+  NATIVE_CONTAINER_POLICY,
+  SECRET,
+} from '../../api/group.ts';
+import type { Namespace, NativeContainerPolicy } from '../../api/policy.ts';
+import { evaluate } from '../../policy/evaluate.ts';
 import type { ContainerSecret } from '../../api/container-secret.ts';
 import type { ConfigMap, Secret } from '../../api/core.ts';
 import type { ImageBuild } from '../../api/image-build.ts';
@@ -46,6 +56,7 @@ export function registerNativeContainerController(o: NativeContainerControllerOp
     watches: o.watches,
     written: new OwnWrites<NativeContainer>(),
     refs,
+    policy: policyCheck(manager),
     hosts,
     expectations: new Expectations(),
     onDrift: (cause) => metrics.driftRepairs.inc({ cause }),
@@ -72,6 +83,9 @@ export function registerNativeContainerController(o: NativeContainerControllerOp
       { kind: CONTAINER_SECRET, map: (key) => byIndex(NATIVE_CONTAINER, BY_CONTAINER_SECRET, key) },
       // Every change: a build that pushed an image moves the containers that run it.
       { kind: IMAGE_BUILD, map: (key) => byIndex(NATIVE_CONTAINER, BY_IMAGE_BUILD, key) },
+      // A policy may allow or refuse any resource; a namespace's labels decide which policies apply.
+      { kind: NATIVE_CONTAINER_POLICY, map: () => resources.keys() },
+      { kind: NAMESPACE, map: (key) => resources.keys().filter((k) => k.startsWith(`${key}/`)) },
     ],
     reconcile: reconciler.reconcile,
     errorPolicy: (key, err) => {
@@ -100,6 +114,21 @@ export function registerNativeContainerController(o: NativeContainerControllerOp
     });
   }
   return handle;
+}
+
+/**
+ * What of a resource's spec the NativeContainerPolicies that select its namespace do not allow,
+ * as a message; undefined when everything is allowed. A namespace the cache does not know yet
+ * has only its name label (the API server sets kubernetes.io/metadata.name on every namespace).
+ */
+export function policyCheck(manager: Manager): (nc: NativeContainer) => string | undefined {
+  const policies = manager.informer<NativeContainerPolicy>(NATIVE_CONTAINER_POLICY);
+  const namespaces = manager.informer<Namespace>(NAMESPACE);
+  return (nc) => {
+    const ns = nc.metadata.namespace ?? 'default';
+    const labels = namespaces.get(ns)?.metadata.labels ?? { 'kubernetes.io/metadata.name': ns };
+    return evaluate(nc.spec, ns, labels, policies.list()).message;
+  };
 }
 
 export function referenceLookup(manager: Manager): ReferenceLookup {

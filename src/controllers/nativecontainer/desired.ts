@@ -123,8 +123,7 @@ export function desiredContainer(nc: NativeContainer, env?: Record<string, strin
     mounts,
     rebuildRequest: spec.rebuildRequest ?? null,
     limits: limitsOf(spec),
-    // Only when set: a spec without any of issue 12's fields keeps the hash it had before them.
-    ...(Object.keys(workload.hashed).length > 0 ? { workload: workload.hashed } : {}),
+    ...workloadHash(workload),
   });
   const behaviour = behaviourOf(spec, nc);
   const { target } = behaviour;
@@ -150,7 +149,7 @@ export function desiredContainer(nc: NativeContainer, env?: Record<string, strin
     volumes: (spec.volumes ?? []).map((v) => desiredVolume(namespace, name, v.name, v.autoDelete ?? true)),
     ...(spec.restartRequest !== undefined ? { restartRequest: spec.restartRequest } : {}),
     ...(spec.rebuildRequest !== undefined ? { rebuildRequest: spec.rebuildRequest } : {}),
-    ...(workload.networks ? { networks: workload.networks } : {}),
+    ...workloadNetworks(workload),
   };
 }
 
@@ -375,6 +374,25 @@ interface Workload {
   networks?: DesiredNetworks;
 }
 
+/** Only when set: a spec without any of issue 12's fields keeps the hash it had before them. */
+function workloadHash(w: Workload): { workload?: Record<string, unknown> } {
+  return Object.keys(w.hashed).length > 0 ? { workload: w.hashed } : {};
+}
+
+function workloadNetworks(w: Workload): { networks?: DesiredNetworks } {
+  return w.networks ? { networks: w.networks } : {};
+}
+
+/** The entries whose value is set: undefined, false and empty lists or maps count as unset. */
+function compact(entries: Record<string, unknown>): Record<string, unknown> {
+  const set = (v: unknown): boolean =>
+    v !== undefined &&
+    v !== false &&
+    !(Array.isArray(v) && v.length === 0) &&
+    !(v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0);
+  return Object.fromEntries(Object.entries(entries).filter(([, v]) => set(v)));
+}
+
 /**
  * The container's networks, security, host mounts, devices and kernel limits. Only fields the
  * spec sets appear, with false and empty treated as unset, so an unchanged spec keeps its hash.
@@ -383,39 +401,39 @@ interface Workload {
  * first), because Docker cannot move a container between network modes.
  */
 function workloadOf(spec: NativeContainerSpec): Workload {
-  const config: Partial<ContainerConfig> = {};
   const networks = networksOf(spec);
-  if (networks.primary !== undefined) config.networkMode = networks.primary;
-  if (networks.endpoint) config.endpoint = networks.endpoint;
-  if (spec.dns?.length) config.dns = spec.dns;
-  if (spec.dnsSearch?.length) config.dnsSearch = spec.dnsSearch;
-  if (spec.extraHosts?.length) config.extraHosts = spec.extraHosts.map((h) => `${h.hostname}:${h.ip}`);
-  Object.assign(config, securityOf(spec));
-  const hostMounts = hostMountsOf(spec);
-  if (hostMounts.length > 0) config.hostMounts = hostMounts;
-  if (spec.shmSize !== undefined && parseQuantity(spec.shmSize)) config.shmSizeBytes = toBytes(spec.shmSize);
-  if (spec.devices?.length) {
-    config.devices = spec.devices.map((d) => ({
+  const config = compact({
+    networkMode: networks.primary,
+    endpoint: networks.endpoint,
+    dns: spec.dns,
+    dnsSearch: spec.dnsSearch,
+    extraHosts: spec.extraHosts?.map((h) => `${h.hostname}:${h.ip}`),
+    ...securityOf(spec),
+    hostMounts: hostMountsOf(spec),
+    shmSizeBytes: bytesOf(spec.shmSize),
+    devices: spec.devices?.map((d) => ({
       pathOnHost: d.path,
       pathInContainer: d.containerPath ?? d.path,
       cgroupPermissions: d.permissions ?? 'rwm',
-    }));
-  }
-  if (spec.gpus) config.deviceRequests = [deviceRequestOf(spec.gpus)];
-  if (spec.sysctls && Object.keys(spec.sysctls).length > 0) config.sysctls = spec.sysctls;
-  if (spec.ulimits?.length) {
-    config.ulimits = [...spec.ulimits]
+    })),
+    deviceRequests: spec.gpus ? [deviceRequestOf(spec.gpus)] : undefined,
+    sysctls: spec.sysctls,
+    ulimits: [...(spec.ulimits ?? [])]
       .sort((a, b) => (a.name < b.name ? -1 : 1))
-      .map((u) => ({ name: u.name, soft: u.soft, hard: u.hard }));
-  }
-  if (spec.pidsLimit !== undefined) config.pidsLimit = spec.pidsLimit;
-  if (spec.pidMode) config.pidMode = spec.pidMode;
-  if (spec.ipcMode) config.ipcMode = spec.ipcMode;
-  const { networkMode: _mode, endpoint: _endpoint, pidsLimit: _pids, ...rebuilds } = config;
-  const hashed: Record<string, unknown> = { ...rebuilds };
+      .map((u) => ({ name: u.name, soft: u.soft, hard: u.hard })),
+    pidsLimit: spec.pidsLimit,
+    pidMode: spec.pidMode,
+    ipcMode: spec.ipcMode,
+  }) as Partial<ContainerConfig>;
+  const hashed: Record<string, unknown> = { ...config };
+  for (const inPlace of ['networkMode', 'endpoint', 'pidsLimit']) delete hashed[inPlace];
   if (spec.networkMode !== undefined) hashed['networkMode'] = spec.networkMode;
   else if (networks.desired) hashed['onNetworks'] = true;
   return { config, hashed, ...(networks.desired ? { networks: networks.desired } : {}) };
+}
+
+function bytesOf(q: string | number | undefined): number | undefined {
+  return q !== undefined && parseQuantity(q) ? toBytes(q) : undefined;
 }
 
 function networksOf(spec: NativeContainerSpec): {
@@ -442,42 +460,44 @@ function networksOf(spec: NativeContainerSpec): {
   return { primary, ...(endpoint ? { endpoint } : {}), desired: { attachments, primary } };
 }
 
-function securityOf(spec: NativeContainerSpec): Partial<ContainerConfig> {
-  const sc = spec.securityContext;
-  if (!sc) return {};
-  const config: Partial<ContainerConfig> = {};
-  if (sc.user) config.user = sc.user;
-  if (sc.readOnlyRootFilesystem) config.readOnlyRootfs = true;
-  if (sc.capabilities?.add?.length) config.capAdd = [...new Set(sc.capabilities.add)].sort();
-  if (sc.capabilities?.drop?.length) config.capDrop = [...new Set(sc.capabilities.drop)].sort();
-  if (sc.privileged) config.privileged = true;
-  const opts = [
-    ...(sc.noNewPrivileges ? ['no-new-privileges'] : []),
-    ...(sc.seccompProfile?.type === 'Unconfined' ? ['seccomp=unconfined'] : []),
-  ];
-  if (opts.length > 0) config.securityOpt = opts;
-  if (sc.init) config.init = true;
-  return config;
+function securityOf(spec: NativeContainerSpec): Record<string, unknown> {
+  const sc = spec.securityContext ?? {};
+  const sorted = (caps: string[] | undefined): string[] => [...new Set(caps ?? [])].sort();
+  return {
+    user: sc.user || undefined,
+    readOnlyRootfs: sc.readOnlyRootFilesystem,
+    capAdd: sorted(sc.capabilities?.add),
+    capDrop: sorted(sc.capabilities?.drop),
+    privileged: sc.privileged,
+    securityOpt: [
+      ...(sc.noNewPrivileges ? ['no-new-privileges'] : []),
+      ...(sc.seccompProfile?.type === 'Unconfined' ? ['seccomp=unconfined'] : []),
+    ],
+    init: sc.init,
+  };
 }
 
 function hostMountsOf(spec: NativeContainerSpec): HostMount[] {
   return [
-    ...(spec.hostPaths ?? []).map(
-      (h): HostMount => ({ type: 'bind', source: h.path, target: h.mountPath, readOnly: h.readOnly ?? false }),
-    ),
-    ...(spec.tmpfs ?? []).map(
-      (t): HostMount => ({
-        type: 'tmpfs',
-        target: t.mountPath,
-        readOnly: false,
-        ...(t.size !== undefined && parseQuantity(t.size) ? { sizeBytes: toBytes(t.size) } : {}),
-      }),
-    ),
+    ...(spec.hostPaths ?? []).map((h): HostMount => ({
+      type: 'bind',
+      source: h.path,
+      target: h.mountPath,
+      readOnly: h.readOnly ?? false,
+    })),
+    ...(spec.tmpfs ?? []).map((t): HostMount => ({
+      type: 'tmpfs',
+      target: t.mountPath,
+      readOnly: false,
+      ...(t.size !== undefined && parseQuantity(t.size) ? { sizeBytes: toBytes(t.size) } : {}),
+    })),
   ];
 }
 
 /** spec.gpus as Docker's DeviceRequest, the way docker run --gpus builds it: count -1 is all. */
-export function deviceRequestOf(gpus: NonNullable<NativeContainerSpec['gpus']>): NonNullable<ContainerConfig['deviceRequests']>[number] {
+export function deviceRequestOf(
+  gpus: NonNullable<NativeContainerSpec['gpus']>,
+): NonNullable<ContainerConfig['deviceRequests']>[number] {
   const count = gpus.deviceIDs?.length ? 0 : gpus.count === 'all' ? -1 : Number(gpus.count ?? 0);
   const capabilities = ['gpu', ...(gpus.capabilities ?? []).filter((c) => c !== 'gpu')];
   return {

@@ -22,6 +22,8 @@ import { resolveReferences, UnresolvedReferenceError, withBuiltImage, type Refer
 
 export interface GatherDeps {
   refs: ReferenceLookup;
+  /** What no NativeContainerPolicy of the namespace allows; undefined when all is allowed. */
+  policy?: (nc: NativeContainer) => string | undefined;
   hosts: HostPool;
   expectations: Expectations;
 }
@@ -77,6 +79,17 @@ export async function gather(nc: NativeContainer, deps: GatherDeps): Promise<Gat
       seen: s,
       engineSeen,
       problem: { reason: 'InvalidSpec', message: invalid.join('; '), terminal: true },
+    };
+  }
+  // Defence in depth: admission refuses these already, unless it is not installed or the
+  // policies changed since. Nothing is created or changed; an existing container stays as it is.
+  const refused = deps.policy?.(nc);
+  if (refused !== undefined) {
+    return {
+      kind: 'problem',
+      seen: s,
+      engineSeen,
+      problem: { reason: 'PolicyViolation', message: refused, terminal: true },
     };
   }
   let resolved;

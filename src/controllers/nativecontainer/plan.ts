@@ -276,12 +276,12 @@ function updateOf(c: ObservedContainer, desired: Desired): ContainerUpdate | und
     c.restartPolicy !== undefined &&
     (c.restartPolicy.name !== policy.name || c.restartPolicy.maximumRetryCount !== policy.maximumRetryCount);
   const pids = pidsLimitChange(c, desired);
-  if (Object.keys(resources).length === 0 && !policyChanged && pids === undefined) return undefined;
-  return {
+  const update: ContainerUpdate = {
     ...(Object.keys(resources).length > 0 ? { resources } : {}),
     ...(policyChanged ? { restartPolicy: policy } : {}),
     ...(pids !== undefined ? { pidsLimit: pids } : {}),
   };
+  return Object.keys(update).length > 0 ? update : undefined;
 }
 
 function describeUpdate(c: ObservedContainer, u: ContainerUpdate): string {
@@ -370,7 +370,8 @@ const NOT_A_NETWORK = new Set(['none', 'host', 'default', 'bridge']);
  */
 export function networkCause(c: ObservedContainer, desired: Desired): string | undefined {
   const mode = c.networkMode;
-  if (!desired.networks || mode === undefined || NOT_A_NETWORK.has(mode) || mode.startsWith('container:')) return undefined;
+  if (!desired.networks || mode === undefined || NOT_A_NETWORK.has(mode) || mode.startsWith('container:'))
+    return undefined;
   if (desired.networks.attachments.some((n) => n.name === mode)) return undefined;
   return `it was created on network ${mode}, which spec.networks no longer lists`;
 }

@@ -51,6 +51,8 @@ export interface NativeContainerReconcilerDeps {
   watches: (namespace: string) => boolean;
   written: OwnWrites<NativeContainer>;
   refs: ReferenceLookup;
+  /** What no NativeContainerPolicy of the resource's namespace allows, as a message (see policy/evaluate.ts). */
+  policy?: (nc: NativeContainer) => string | undefined;
   hosts: HostPool;
   expectations: Expectations;
   now?: () => Date;
@@ -79,6 +81,7 @@ export class NativeContainerReconciler {
   constructor(deps: NativeContainerReconcilerDeps) {
     this.deps = {
       now: () => new Date(),
+      policy: () => undefined,
       progressIntervalMs: 2_000,
       settleFallbackMs: 2_000,
       onDrift: () => undefined,
