@@ -208,11 +208,28 @@ export function violationMessage(
   found: readonly Violation[],
 ): string {
   const what = found.map((v) => `${v.field} (${v.value})`).join(', ');
-  const allow = [...new Set(found.map((v) => v.allowWith))].join('; ');
   return (
     `Not allowed by ${decidedBy(namespace, policyNames)}: ${what}. ` +
-    `A NativeContainerPolicy that selects the namespace allows it with ${allow}. Nothing was created or changed.`
+    `A NativeContainerPolicy that selects the namespace would allow it with ${allowing(found)}. ` +
+    'Nothing is created or changed for it; a container that exists is left as it is.'
   );
+}
+
+/** The policy entries that would allow the violations, lists merged: "networks: [a, b]; gpus: true". */
+function allowing(found: readonly Violation[]): string {
+  const lists = new Map<string, string[]>();
+  const flags: string[] = [];
+  for (const { allowWith } of found) {
+    const m = /^(\w+): \[(.*)\]$/.exec(allowWith);
+    if (!m) {
+      if (!flags.includes(allowWith)) flags.push(allowWith);
+      continue;
+    }
+    const items = lists.get(m[1]!) ?? [];
+    if (!items.includes(m[2]!)) items.push(m[2]!);
+    lists.set(m[1]!, items);
+  }
+  return [...flags, ...[...lists].map(([key, items]) => `${key}: [${items.join(', ')}]`)].join('; ');
 }
 
 /** Evaluates a NativeContainer in a namespace with these labels: its violations and who decided. */
