@@ -281,25 +281,28 @@ describe('NativeContainerPolicies', () => {
       expect(await containersOf(none, `rule-${rule.name}`)).toEqual([]);
     });
 
-    it.each(RULES)('$name: allowed where its policy selects the namespace, and runs where this machine can', async (rule) => {
-      const ns = rule.policy === 'a' ? onlyA : both;
-      await kubectlApply(ns, nc(rule));
-      const name = `rule-${rule.name}`;
-      if (rule.runs === false) {
-        // Created, then refused a start by Docker on this machine: not by the policy.
-        await waitFor<NativeContainer>(
-          `${name} created`,
-          ['-n', ns, 'nc', name],
-          (o) => o.status?.containerID !== undefined,
-          operator,
-        );
-        const got = await getJson<NativeContainer>(['get', '-n', ns, 'nc', name]);
-        expect(condition(got, 'Stalled')?.reason).not.toBe('PolicyViolation');
-        return;
-      }
-      await waitForReason<NativeContainer>(['-n', ns, 'nc', name], 'Ready', 'Running', operator);
-      expect(await containersOf(ns, name)).toHaveLength(1);
-    });
+    it.each(RULES)(
+      '$name: allowed where its policy selects the namespace, and runs where this machine can',
+      async (rule) => {
+        const ns = rule.policy === 'a' ? onlyA : both;
+        await kubectlApply(ns, nc(rule));
+        const name = `rule-${rule.name}`;
+        if (rule.runs === false) {
+          // Created, then refused a start by Docker on this machine: not by the policy.
+          await waitFor<NativeContainer>(
+            `${name} created`,
+            ['-n', ns, 'nc', name],
+            (o) => o.status?.containerID !== undefined,
+            operator,
+          );
+          const got = await getJson<NativeContainer>(['get', '-n', ns, 'nc', name]);
+          expect(condition(got, 'Stalled')?.reason).not.toBe('PolicyViolation');
+          return;
+        }
+        await waitForReason<NativeContainer>(['-n', ns, 'nc', name], 'Ready', 'Running', operator);
+        expect(await containersOf(ns, name)).toHaveLength(1);
+      },
+    );
 
     it('leaves a running container untouched when a policy is taken away, and carries on when it is back', async () => {
       const name = 'rule-capability';
