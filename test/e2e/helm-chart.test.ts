@@ -44,7 +44,7 @@ describe('the Helm chart', () => {
     expect(res.stdout).toContain('deployment.apps/nco-dry-native-container-operator created (server dry run)');
   });
 
-  it('renders namespaced Roles and nothing cluster-wide when watchNamespaces is set, and the API server accepts them', async () => {
+  it('renders namespaced Roles, and cluster-wide only what policies need, when watchNamespaces is set, and the API server accepts them', async () => {
     const watched = [await createNamespace('chart-a'), await createNamespace('chart-b')];
     const rendered = await renderChart(
       'nco-scoped',
@@ -52,7 +52,12 @@ describe('the Helm chart', () => {
       watched.map((w, i) => `--set=watchNamespaces[${i}]=${w}`),
     );
     const objects = objectsOf(rendered);
-    expect(objects.filter((o) => o.kind.startsWith('Cluster'))).toEqual([]);
+    // NativeContainerPolicies are cluster-scoped and select namespaces by label: that part is
+    // cluster-wide whatever the watched namespaces (templates/policy-rbac.yaml).
+    expect(objects.filter((o) => o.kind.startsWith('Cluster')).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'ClusterRole/nco-scoped-native-container-operator-policies',
+      'ClusterRoleBinding/nco-scoped-native-container-operator-policies',
+    ]);
     const roles = objects.filter((o) => o.kind === 'Role' && !o.metadata.name.endsWith('-leader-election'));
     expect(roles.map((r) => r.metadata.namespace).sort()).toEqual([...watched].sort());
     const deployment = objects.find((o) => o.kind === 'Deployment') as unknown as DeploymentShape;

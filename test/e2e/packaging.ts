@@ -63,6 +63,7 @@ export async function chartIdentity(release: string, namespace: string, args: st
     '--show-only=templates/serviceaccount.yaml',
     '--show-only=templates/rbac.yaml',
     '--show-only=templates/leader-election-rbac.yaml',
+    '--show-only=templates/policy-rbac.yaml',
   ]);
   await kubectl(['apply', '-f', '-'], { input: manifests });
   const sa = objectsOf(manifests).find((o) => o.kind === 'ServiceAccount');

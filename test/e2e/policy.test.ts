@@ -355,7 +355,9 @@ describe('NativeContainerPolicies', () => {
     });
 
     afterAll(async () => {
+      // Nothing of this block may keep later files' operators busy (a registry that never answers).
       await kubectl(['delete', 'nc', '--all', '-n', mine, '--timeout=60s'], { allowFail: true });
+      await kubectl(['delete', 'namespace', mine, theirs, '--wait=false'], { allowFail: true });
     });
 
     it('does not take env from a Secret of the same name in another namespace', async () => {
