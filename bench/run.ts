@@ -4,6 +4,8 @@
 //   npm run bench                      # every row (about 20 min: 500 resources idle for 10 min)
 //   npm run bench -- --quick           # without the 500-resource rows (about 3 min)
 //   npm run bench -- --only=kill,stop  # some rows: one, heal, fifty, kill, stop, delete, scale, imagebuild
+//   npm run bench -- --only=scheduler  # the pure scheduler alone, without daemons (seconds)
+//   npm run bench -- --only=hosts      # NCO_BENCH_HOSTS dockerds in network namespaces x NCO_BENCH_PER_HOST
 //                                        (written to bench/results/only-<rows>.json, not latest.json)
 //   NCO_BENCH_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' npm run bench -- --quick
 import { runAll } from '../src/local/cleanup.ts';
@@ -11,7 +13,9 @@ import { stopAll, stopAllOnSignals } from '../src/local/processes.ts';
 import { imageBuild } from './imagebuild.ts';
 import { machine, table, writeResults, type Row } from './report.ts';
 import { scale } from './scale.ts';
+import { schedulerRows } from './scheduler.ts';
 import { heal } from './heal.ts';
+import { hosts } from './hosts.ts';
 import { fifty, kill, one, remove, stop } from './scenarios.ts';
 import { removeLeftovers, setUp, startOperator, type Bench } from './setup.ts';
 
@@ -22,6 +26,9 @@ const only = args
   ?.slice('--only='.length)
   .split(',');
 const wanted = (name: string): boolean => (only ? only.includes(name) : name !== 'scale' || !quick);
+// Neither row is in a full run: the scheduler needs nothing started, hosts starts many dockerds.
+const schedulerOnly = only?.length === 1 && only[0] === 'scheduler';
+const hostsWanted = only?.includes('hosts') ?? false;
 const idleMs = Number(process.env['NCO_BENCH_IDLE_SECONDS'] ?? 600) * 1000;
 
 /** Runs one scenario with a line on stderr before and after, so a long run shows where it is. */
@@ -35,6 +42,8 @@ async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
 
 async function main(): Promise<void> {
   stopAllOnSignals();
+  // The pure scheduler needs no daemon and no API server.
+  if (schedulerOnly) return reportSchedulerOnly();
   const b = await setUp();
   const rows: Row[] = [];
   try {
@@ -53,10 +62,19 @@ async function main(): Promise<void> {
     }
     if (wanted('imagebuild')) rows.push(...(await step('imagebuild', () => imageBuild(b))));
     if (wanted('scale')) rows.push(...(await step('scale', () => scale(b, workers, idleMs))));
+    // Many hosts: only on request (it starts NCO_BENCH_HOSTS dockerds).
+    if (hostsWanted) rows.push(...(await step('hosts', () => hosts(b, workers))));
     report(rows, (await b.docker.version()).Version);
   } finally {
     await tearDown(b);
   }
+}
+
+function reportSchedulerOnly(): void {
+  const rows = schedulerRows();
+  process.stdout.write(`\nscheduler benchmark, ${new Date().toISOString()}\n\n${table(rows)}\n\n`);
+  for (const r of rows) if (r.detail) process.stdout.write(`${r.key}: ${JSON.stringify(r.detail)}\n`);
+  process.stdout.write(`\nwritten to ${writeResults(rows, machine(''), 'only-scheduler.json')}\n`);
 }
 
 function report(rows: Row[], dockerVersion: string): void {

@@ -23,6 +23,12 @@ export interface OperatorConfig {
   buildsPerHost: number;
   /** Keep the ValidatingAdmissionPolicy of the NativeContainerPolicies in line (NCO_ADMISSION_POLICY). */
   admissionPolicy: boolean;
+  /** How placement scores ContainerHosts: binpack fills the fullest first, spread the emptiest. */
+  placementStrategy: 'binpack' | 'spread';
+  /** How often a Ready ContainerHost is asked again, and its heartbeat written at most. */
+  hostHeartbeatSeconds: number;
+  /** The operator's own namespace: where a ContainerHost's secretRef without a namespace points. */
+  namespace: string;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): OperatorConfig {
@@ -50,6 +56,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): OperatorCon
     watchIdleSeconds: int(env, 'NCO_WATCH_IDLE_SECONDS', 150, 1),
     buildsPerHost: int(env, 'NCO_BUILDS_PER_HOST', 1, 1),
     admissionPolicy: bool(env, 'NCO_ADMISSION_POLICY', true),
+    placementStrategy: strategy(env),
+    hostHeartbeatSeconds: int(env, 'NCO_HOST_HEARTBEAT_SECONDS', 10, 1),
+    namespace: ownNamespace(env),
   };
 }
 
@@ -60,6 +69,16 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number
   if (!Number.isInteger(n) || n < min)
     throw new Error(`${name} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
   return n;
+}
+
+function ownNamespace(env: NodeJS.ProcessEnv): string {
+  return env['POD_NAMESPACE'] || 'default';
+}
+
+function strategy(env: NodeJS.ProcessEnv): 'binpack' | 'spread' {
+  const raw = env['NCO_PLACEMENT_STRATEGY'] || 'spread';
+  if (raw === 'binpack' || raw === 'spread') return raw;
+  throw new Error(`NCO_PLACEMENT_STRATEGY must be binpack or spread, got ${JSON.stringify(raw)}`);
 }
 
 function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {

@@ -8,6 +8,7 @@ import { HostPool } from './backend/hosts.ts';
 import { withOperationHook } from './backend/operation-hook.ts';
 import { Reflector } from './backend/reflector.ts';
 import type { OperatorConfig } from './config.ts';
+import { registerContainerHosts } from './controllers/containerhost/controller.ts';
 import { registerContainerSecretController } from './controllers/containersecret/controller.ts';
 import { registerImageBuildController } from './controllers/imagebuild/controller.ts';
 import { registerIndexes } from './controllers/indexes.ts';
@@ -74,6 +75,22 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
     workers: config.workers,
     log,
     watches: (ns) => config.watchNamespaces.length === 0 || config.watchNamespaces.includes(ns),
+    strategy: config.placementStrategy,
+  });
+  registerContainerHosts({
+    manager,
+    client,
+    hosts,
+    log,
+    namespace: config.namespace,
+    reservedName: DEFAULT_HOST,
+    heartbeatSeconds: config.hostHeartbeatSeconds,
+    backendFor: (name, options) =>
+      withOperationHook(
+        new DockerBackend({ ...options, ...(config.networkMode ? { networkMode: config.networkMode } : {}) }),
+        (operation, result) => ncMetrics.dockerOperations.inc({ host: name, operation, result }),
+      ),
+    reflectorFor: (name, b) => reflectorFor(name, b, log, config),
   });
   registerPolicyController({ manager, client, log, admission: config.admissionPolicy });
   registerContainerSecretController({
@@ -107,7 +124,8 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
     liveness: { ping: () => Promise.resolve(true) },
     readiness: {
       informers: () => Promise.resolve(manager.hasSynced()),
-      docker: () => Promise.resolve(hosts.all().every((h) => h.reflector.isAvailable())),
+      // The operator's own engine; each ContainerHost says in its own status whether it answers.
+      docker: () => Promise.resolve(hosts.get(DEFAULT_HOST)?.reflector.isAvailable() ?? true),
     },
   });
   log.info({ server: client.serverUrl, docker: backend.endpoint, ...endpoints }, 'starting');

@@ -30,6 +30,18 @@ const MIRRORS: Record<string, Mirror> = {
     Object.keys(s as Obj).every((k) => !k.startsWith('nativecontainer.io/') && size(k) <= 256),
   "quantity(string(self)).compareTo(quantity('10m')) >= 0": (s) => atLeast(s, '10m'),
   "quantity(string(self)).compareTo(quantity('6Mi')) >= 0": (s) => atLeast(s, '6Mi'),
+  "quantity(string(self)).compareTo(quantity('1024')) <= 0": (s) => atMost(s, '1024'),
+  "quantity(string(self)).compareTo(quantity('1Pi')) <= 0": (s) => atMost(s, '1Pi'),
+  '(has(self.command) ? self.command.map(c, size(c)).sum() : 0) + (has(self.args) ? self.args.map(a, size(a)).sum() : 0) + (has(self.env) ? self.env.map(e, size(e.name) + (has(e.value) ? size(e.value) : 0)).sum() : 0) <= 1048576':
+    (s) => processSize(s as Obj) <= 1048576,
+  "!self.substring(1).split('/').exists(s, s == '' || s == '.' || s == '..')": (s) =>
+    !str(s)
+      .slice(1)
+      .split('/')
+      .some((seg) => seg === '' || seg === '.' || seg === '..'),
+  "!(self == '/dev' || self == '/proc' || self.startsWith('/proc/') || self == '/sys' || self.startsWith('/sys/'))": (
+    s,
+  ) => !['/dev', '/proc', '/sys'].includes(str(s)) && !/^\/(proc|sys)\//.test(str(s)),
   'self.all(v, self.exists_one(w, w.mountPath == v.mountPath))': (s) =>
     unique((s as Obj[]).map((v) => str(v['mountPath']))),
   "self.startsWith('/') && self != '/'": (s) => str(s).startsWith('/') && s !== '/',
@@ -117,6 +129,19 @@ function disjointMountPaths(spec: unknown, field: string, others: string[]): boo
     (((spec as Obj)[name] as Obj[] | undefined) ?? []).map((m) => str(m['mountPath']));
   const taken = new Set(others.flatMap(paths));
   return paths(field).every((p) => !taken.has(p));
+}
+
+function atMost(value: unknown, max: string): boolean {
+  const q = parseQuantity(str(value));
+  return q !== undefined && compareQuantity(q, parseQuantity(max)!) <= 0;
+}
+
+/** Characters of command, args and env (names and literal values), as CEL's size() counts them. */
+function processSize(spec: Obj): number {
+  const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(str) : []);
+  const env = Array.isArray(spec['env']) ? (spec['env'] as Obj[]) : [];
+  const envStrings = env.flatMap((e) => [str(e['name']), ...(e['value'] === undefined ? [] : [str(e['value'])])]);
+  return [...strings(spec['command']), ...strings(spec['args']), ...envStrings].reduce((n, x) => n + size(x), 0);
 }
 
 function unique(values: string[]): boolean {

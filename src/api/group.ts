@@ -8,7 +8,7 @@ export interface ResourceKind {
   readonly version: string;
   readonly plural: string;
   readonly kind: string;
-  /** Cluster-scoped: one informer over the whole cluster, whatever namespaces are watched. */
+  /** Cluster-scoped: listed and watched over all namespaces whatever the operator watches. */
   readonly clusterScoped?: boolean;
 }
 
@@ -48,6 +48,18 @@ export const NAMESPACE: ResourceKind = {
   kind: 'Namespace',
   clusterScoped: true,
 };
+export const CONTAINER_HOST: ResourceKind = {
+  group: GROUP,
+  version: VERSION,
+  plural: 'containerhosts',
+  kind: 'ContainerHost',
+  clusterScoped: true,
+};
+
+/** Path of one cluster-scoped object of a kind. */
+export function clusterObjectPath(kind: ResourceKind, name: string): string {
+  return `${apiPrefix(kind)}/${kind.plural}/${name}`;
+}
 
 export const SECRET: ResourceKind = { group: '', version: 'v1', plural: 'secrets', kind: 'Secret' };
 export const CONFIG_MAP: ResourceKind = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap' };
@@ -71,9 +83,4 @@ export function collectionPath(kind: ResourceKind): string {
 /** Path of one namespaced object of a kind. */
 export function objectPath(kind: ResourceKind, namespace: string, name: string): string {
   return `${apiPrefix(kind)}/namespaces/${namespace}/${kind.plural}/${name}`;
-}
-
-/** Path of one cluster-scoped object of a kind. */
-export function clusterObjectPath(kind: ResourceKind, name: string): string {
-  return `${apiPrefix(kind)}/${kind.plural}/${name}`;
 }

@@ -124,6 +124,19 @@ export interface Ulimit {
   hard: number;
 }
 
+export type SelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+
+/** Where the container runs: decided once and written to status.host. */
+export interface Placement {
+  hostName?: string;
+  hostSelector?: {
+    matchLabels?: Record<string, string>;
+    matchExpressions?: { key: string; operator: SelectorOperator; values?: string[] }[];
+  };
+  spreadBy?: string;
+  rescheduleAfterSeconds?: number;
+}
+
 export interface NativeContainerSpec {
   /** Exactly one of image and imageFrom is set (a CEL rule of the CRD). */
   image?: string;
@@ -139,7 +152,13 @@ export interface NativeContainerSpec {
   hostname?: string;
   labels?: Record<string, string>;
   description?: string;
-  resources?: { cpu?: string | number; memory?: string | number };
+  resources?: {
+    cpu?: string | number;
+    memory?: string | number;
+    /** What placement counts against a host's capacity; the limits above stand in when absent. */
+    requests?: { cpu?: string | number; memory?: string | number };
+  };
+  placement?: Placement;
   volumes?: Volume[];
   ports?: Port[];
   restartPolicy?: RestartPolicy;
@@ -227,6 +246,10 @@ export interface Rollback {
 
 export interface NativeContainerStatus {
   observedGeneration?: number;
+  /** The ContainerHost the container is bound to. */
+  host?: string;
+  /** How often it was placed; its containers carry it in a label. */
+  placementGeneration?: number;
   state?: string;
   containerID?: string;
   /** The first 12 characters of containerID, as docker ps shows it. */
@@ -244,6 +267,8 @@ export interface NativeContainerStatus {
   unhealthyRestarts?: { count: number; at: string };
   /** The container the operator stopped because it was unhealthy (onUnhealthy: Stop). */
   stoppedUnhealthy?: string;
+  /** The container Docker refused to start, and why: not started again until the spec changes or a restartRequest. */
+  startRefused?: { containerID: string; message: string };
   health?: string;
   lastProbe?: LastProbe;
   /** The tag's digest in its registry, checked without pulling (spec.imageUpdate). */

@@ -26,11 +26,19 @@ export type NativeContainerReason =
   | 'Dead'
   | 'Restarting'
   | 'Removing'
+  // Placement on a ContainerHost (the Scheduled and HostReady conditions, and Ready while unplaced).
+  | 'Scheduled'
+  | 'Unschedulable'
+  | 'Rescheduled'
+  | 'HostReady'
+  | 'HostNotReady'
+  | 'HostNotFound'
   // Failures: retried.
   | 'ImagePullFailed'
   | 'ImageBuildPending'
   | 'DockerUnreachable'
   | 'DockerError'
+  | 'HostPortConflict'
   // Failures: waiting for a change (Stalled).
   | 'RegistryAuthFailed'
   | 'ImageNotFound'

@@ -35,6 +35,10 @@ export function validateNativeContainer(obj: unknown): string[] {
   return validateWith('nativecontainers.nativecontainer.io.yaml', obj);
 }
 
+export function validateContainerHost(obj: unknown): string[] {
+  return validateWith('containerhosts.nativecontainer.io.yaml', obj);
+}
+
 export function validateContainerSecret(obj: unknown): string[] {
   return validateWith('containersecrets.nativecontainer.io.yaml', obj);
 }
@@ -63,6 +67,7 @@ export function crdRules(): string[] {
     'containersecrets.nativecontainer.io.yaml',
     'imagebuilds.nativecontainer.io.yaml',
     'nativecontainerpolicies.nativecontainer.io.yaml',
+    'containerhosts.nativecontainer.io.yaml',
   ];
   for (const file of files) {
     walk(loadCrdSchema(file, VERSION));

@@ -231,6 +231,15 @@ export interface ImageSummary {
   repoDigests: string[];
 }
 
+/** What an engine says about itself: which engine, which version, what the machine has. */
+export interface EngineInfo {
+  engine: 'Docker' | 'Podman';
+  version: string;
+  apiVersion: string;
+  cpus: number;
+  memoryBytes: number;
+}
+
 export interface ContainerBackend {
   /** Where the engine is, for messages (unix:///var/run/docker.sock, tcp://host:2376, ssh://user@host). */
   readonly endpoint: string;
@@ -239,6 +248,8 @@ export interface ContainerBackend {
    * an engine that is shutting down has closed its listener but still answers on open connections.
    */
   ping(options?: { fresh?: boolean }): Promise<void>;
+  /** The engine, its version and the machine's CPUs and memory (for a ContainerHost's status). */
+  engineInfo(): Promise<EngineInfo>;
   /** Containers carrying all of the given labels, running or not: one call, no details. */
   list(labels: Record<string, string>): Promise<ContainerSummary[]>;
   /**

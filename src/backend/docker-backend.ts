@@ -22,6 +22,7 @@ import {
   type KnownDigests,
   type ContainerUpdate,
   type NetworkOptions,
+  type EngineInfo,
   type ObservedContainer,
   type ObservedVolume,
   type PortMapping,
@@ -31,7 +32,8 @@ import {
   type RegistryAuth,
   type RestartPolicyName,
 } from './container-backend.ts';
-import { dockerOptions } from './docker-host.ts';
+import { dockerOptions, type HostFiles } from './docker-host.ts';
+import { engineOf, forEngine, type Engine } from './engines.ts';
 import { viaSshAgent } from './ssh-dial.ts';
 
 export interface DockerBackendOptions {
@@ -39,6 +41,17 @@ export interface DockerBackendOptions {
   host?: string;
   /** HostConfig.NetworkMode for new containers; undefined leaves Docker's default (bridge). */
   networkMode?: string;
+  /**
+   * Where TLS material or an SSH key is read from instead of the environment and the home
+   * directory: a ContainerHost's Secret, as DOCKER_TLS_VERIFY, DOCKER_CERT_PATH and files.
+   */
+  credentials?: { env: NodeJS.ProcessEnv; files: HostFiles };
+}
+
+/** The fields of GET /info the operator reads (dockerode types it as any). */
+interface DockerInfo {
+  NCPU?: number;
+  MemTotal?: number;
 }
 
 interface DockerError {
@@ -58,8 +71,8 @@ interface PullEvent {
 const SECOND_NS = 1_000_000_000;
 
 /** A client for a DOCKER_HOST value: unix, tcp (with TLS from DOCKER_TLS_VERIFY) or ssh; see docker-host.ts. */
-export function dockerFromHost(host: string | undefined): Docker {
-  const options = dockerOptions(host);
+export function dockerFromHost(host: string | undefined, credentials?: DockerBackendOptions['credentials']): Docker {
+  const options = dockerOptions(host, credentials?.env, credentials?.files);
   return new Docker(options.protocol === 'ssh' ? viaSshAgent(options) : options);
 }
 
@@ -67,8 +80,8 @@ export function dockerFromHost(host: string | undefined): Docker {
  * A client that opens a new connection for every request. An engine shutting down has closed its
  * listener (refused at once) while it still answers, with 500s, on connections already open.
  */
-function freshClient(host: string | undefined): Docker {
-  const options = dockerOptions(host);
+function freshClient(host: string | undefined, credentials?: DockerBackendOptions['credentials']): Docker {
+  const options = dockerOptions(host, credentials?.env, credentials?.files);
   if (options.protocol === 'ssh') return new Docker(viaSshAgent(options)); // a new channel per request already
   const Agent = options.protocol === 'https' ? https.Agent : http.Agent;
   // docker-modem passes `agent` through to http.request; its type declarations do not list it.
@@ -84,12 +97,37 @@ export class DockerBackend implements ContainerBackend {
   private readonly docker: Docker;
   private readonly fresh: Docker;
   private readonly networkMode: string | undefined;
+  private engineKind: Promise<Engine> | undefined;
 
   constructor(options: DockerBackendOptions = {}) {
     this.endpoint = options.host || 'unix:///var/run/docker.sock';
-    this.docker = dockerFromHost(options.host);
-    this.fresh = freshClient(options.host);
+    this.docker = dockerFromHost(options.host, options.credentials);
+    this.fresh = freshClient(options.host, options.credentials);
     this.networkMode = options.networkMode;
+  }
+
+  /** Docker or Podman, asked once (a failed answer is asked again next time). */
+  private engine(): Promise<Engine> {
+    this.engineKind ??= this.docker.version().then(engineOf, (err: unknown) => {
+      this.engineKind = undefined;
+      throw err;
+    });
+    return this.engineKind;
+  }
+
+  async engineInfo(): Promise<EngineInfo> {
+    try {
+      const [version, info] = await Promise.all([this.docker.version(), this.docker.info() as Promise<DockerInfo>]);
+      return {
+        engine: engineOf(version),
+        version: version.Version,
+        apiVersion: version.ApiVersion,
+        cpus: info.NCPU ?? 0,
+        memoryBytes: info.MemTotal ?? 0,
+      };
+    } catch (err) {
+      throw this.translate(err);
+    }
   }
 
   async ping(options: { fresh?: boolean } = {}): Promise<void> {
@@ -188,7 +226,8 @@ export class DockerBackend implements ContainerBackend {
 
   async create(config: ContainerConfig): Promise<string> {
     try {
-      const container = await this.docker.createContainer(createOptions(config, this.networkMode));
+      const options = forEngine(await this.engine(), createOptions(config, this.networkMode));
+      const container = await this.docker.createContainer(options);
       return container.id;
     } catch (err) {
       throw this.translate(err);

@@ -3,7 +3,13 @@
 // certificates when DOCKER_TLS_VERIFY is set: ca.pem, cert.pem and key.pem in DOCKER_CERT_PATH,
 // default ~/.docker), or ssh://user@host[:port] (a key and known_hosts from ~/.ssh, or the agent
 // at SSH_AUTH_SOCK; the remote user runs `docker system dial-stdio`).
+//
+// Plain tcp:// (no TLS) is refused unless the address is loopback or NCO_DOCKER_ALLOW_PLAIN_TCP
+// is true: the Docker API is root on its host without authentication, so an unencrypted,
+// unauthenticated endpoint on a network hands the host to anyone who can reach the port, and
+// hands them every credential the operator sends for pulls.
 import { existsSync, readFileSync } from 'node:fs';
+import { isIPv4 } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
@@ -39,6 +45,7 @@ export function dockerOptions(
 
 function tcpOptions(url: URL, hostname: string, env: NodeJS.ProcessEnv, files: HostFiles): Docker.DockerOptions {
   if (env['DOCKER_TLS_VERIFY'] === undefined || env['DOCKER_TLS_VERIFY'] === '') {
+    refusePlainTcp(url, hostname, env);
     return { host: hostname, port: Number(url.port || 2375), protocol: 'http' };
   }
   const certPath = env['DOCKER_CERT_PATH'] || join(files.home, '.docker');
@@ -46,6 +53,29 @@ function tcpOptions(url: URL, hostname: string, env: NodeJS.ProcessEnv, files: H
     readRequired(files, join(certPath, f), url.href),
   );
   return { host: hostname, port: Number(url.port || 2376), protocol: 'https', ca, cert, key };
+}
+
+/** The opt-in for plain HTTP to a Docker endpoint that is not loopback. */
+export const ALLOW_PLAIN_TCP = 'NCO_DOCKER_ALLOW_PLAIN_TCP';
+
+/** Throws, saying how to fix it, for plain tcp:// to anything but loopback without the opt-in. */
+function refusePlainTcp(url: URL, hostname: string, env: NodeJS.ProcessEnv): void {
+  if (isLoopback(hostname)) return;
+  const optIn = env[ALLOW_PLAIN_TCP]?.toLowerCase();
+  if (optIn === 'true' || optIn === '1') return;
+  throw new Error(
+    `DOCKER_HOST ${url.href} is plain tcp:// to a host that is not loopback: anyone who can reach it controls ` +
+      `that Docker host and sees the registry credentials sent to it. Use TLS (DOCKER_TLS_VERIFY=1 with ca.pem, ` +
+      `cert.pem and key.pem in DOCKER_CERT_PATH), or ssh://user@host, or set ${ALLOW_PLAIN_TCP}=true to accept the risk.`,
+  );
+}
+
+/** localhost, 127.0.0.0/8 and ::1 (bare, as the caller strips IPv6 brackets). */
+export function isLoopback(hostname: string): boolean {
+  const name = hostname.toLowerCase();
+  if (name === 'localhost' || name.endsWith('.localhost')) return true;
+  if (isIPv4(name)) return name.startsWith('127.');
+  return name === '::1' || name === '0:0:0:0:0:0:0:1';
 }
 
 function parseHost(host: string): URL {

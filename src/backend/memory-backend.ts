@@ -15,6 +15,7 @@ import {
   type ContainerSummary,
   type ContainerUpdate,
   type EngineEvent,
+  type EngineInfo,
   type ImageSummary,
   type NetworkOptions,
   type ObservedContainer,
@@ -27,6 +28,13 @@ export interface MemoryBackendOptions {
   /** Engine clock, in milliseconds. */
   now?: () => number;
   images?: string[];
+  /** CPUs of the host: like Docker, a create or update asking for more is refused. Undefined: no limit. */
+  cpus?: number;
+  /**
+   * The programs the images hold: like Docker, a start of a container whose command is not one
+   * of them is refused (a 400). Undefined: every command runs.
+   */
+  programs?: string[];
 }
 
 type EventListener = (e: EngineEvent) => void;
@@ -56,16 +64,30 @@ export class MemoryBackend implements ContainerBackend {
   /** Volumes each container mounts: Docker refuses to remove a volume a container still uses. */
   private readonly mounts = new Map<string, string[]>();
   private readonly now: () => number;
+  private readonly cpus: number | undefined;
+  private readonly programs: Set<string> | undefined;
+  /** The program each container runs, when its config names one. */
+  private readonly commands = new Map<string, string>();
   private nextId = 1;
 
   constructor(options: MemoryBackendOptions = {}) {
     this.now = options.now ?? Date.now;
+    this.cpus = options.cpus;
+    this.programs = options.programs && new Set(options.programs);
     for (const image of options.images ?? []) this.imageNames.add(image);
   }
 
   /** Puts a container in place as a test fixture (no event). */
   seed(container: ObservedContainer): void {
     this.containers.set(container.id, structuredClone(container));
+  }
+
+  /** What engineInfo answers; tests set the machine's size. */
+  info: EngineInfo = { engine: 'Docker', version: '20.10.24', apiVersion: '1.41', cpus: 4, memoryBytes: 8 * 1024 ** 3 };
+
+  async engineInfo(): Promise<EngineInfo> {
+    this.enter('engineInfo');
+    return Promise.resolve({ ...this.info });
   }
 
   async ping(options: { fresh?: boolean } = {}): Promise<void> {
@@ -127,6 +149,7 @@ export class MemoryBackend implements ContainerBackend {
     this.enter('create');
     if (!this.imageNames.has(config.image)) throw new NotFoundError(`No such image: ${config.image}`);
     if (this.byName(config.name)) throw new ConflictError(`The container name "/${config.name}" is already in use`);
+    this.checkCpus(config.resources.nanoCpus);
     const id = (this.nextId++).toString(16).padStart(64, '0');
     const digest = this.digests.get(config.image);
     const c: ObservedContainer = {
@@ -151,6 +174,7 @@ export class MemoryBackend implements ContainerBackend {
       throw new NotFoundError(`network ${config.endpoint.name} not found`);
     }
     this.containers.set(id, c);
+    if (config.command?.[0] !== undefined) this.commands.set(id, config.command[0]);
     this.mounts.set(
       id,
       config.mounts.map((m) => m.volume),
@@ -163,6 +187,7 @@ export class MemoryBackend implements ContainerBackend {
     const c = this.must('start', id);
     if (c.state === 'running') return Promise.resolve(); // 304
     if (c.state === 'paused') throw new ConflictError('cannot start a paused container, try unpause instead');
+    this.checkProgram(id);
     this.run(c);
     return Promise.resolve();
   }
@@ -200,6 +225,7 @@ export class MemoryBackend implements ContainerBackend {
 
   async update(id: string, update: ContainerUpdate): Promise<void> {
     const c = this.must('update', id);
+    this.checkCpus(update.resources?.nanoCpus);
     if (update.resources) c.resources = { ...c.resources, ...update.resources };
     if (update.restartPolicy) c.restartPolicy = { ...update.restartPolicy };
     if (update.pidsLimit === 'unlimited') delete c.pidsLimit;
@@ -224,6 +250,7 @@ export class MemoryBackend implements ContainerBackend {
     if (c.state === 'running' || c.state === 'paused') this.exit(c, 137);
     this.containers.delete(id);
     this.mounts.delete(id);
+    this.commands.delete(id);
     this.emit('container', 'destroy', id, c.labels);
     return Promise.resolve();
   }
@@ -339,6 +366,22 @@ export class MemoryBackend implements ContainerBackend {
     if (c.health) c.health = 'starting';
     delete c.lastProbe;
     this.emit('container', 'start', c.id, c.labels);
+  }
+
+  /** Docker's refusal of a program that is not in the image, with its message. */
+  private checkProgram(id: string): void {
+    const program = this.commands.get(id);
+    if (!this.programs || program === undefined || this.programs.has(program)) return;
+    throw new InvalidConfigError(
+      `OCI runtime create failed: exec: "${program}": stat ${program}: no such file or directory: unknown`,
+    );
+  }
+
+  /** Docker's check of NanoCpus against the host's CPUs, with its message (a 400). */
+  private checkCpus(nanoCpus: number | undefined): void {
+    if (this.cpus === undefined || nanoCpus === undefined || nanoCpus <= this.cpus * 1e9) return;
+    const n = this.cpus.toFixed(2);
+    throw new InvalidConfigError(`Range of CPUs is from 0.01 to ${n}, as there are only ${this.cpus} CPUs available`);
   }
 
   private must(method: string, id: string): ObservedContainer {

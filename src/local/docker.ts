@@ -21,6 +21,8 @@ export interface DockerEnv {
   restart(): Promise<void>;
   /** SIGKILLs dockerd and its containerd, as a crash would, leaving the shims; then starts it again. */
   crashAndRestart(): Promise<void>;
+  /** SIGKILLs dockerd and its containerd and leaves it down (start() brings it back). */
+  crash(): Promise<void>;
 }
 
 const READY_TIMEOUT_MS = 120_000;
@@ -33,6 +35,10 @@ export function dockerDir(): string {
 export interface EnsureDockerOptions {
   /** A daemon of its own in this directory (fault tests that restart it); ignores $NCO_DOCKER_HOST. */
   dir?: string;
+  /** Runs the daemon in this network namespace (a Docker host of its own; see netns.ts). */
+  netns?: string;
+  /** More dockerd arguments: another --host to listen on, TLS files. */
+  args?: string[];
 }
 
 /** A Docker daemon to test against: $NCO_DOCKER_HOST, a running private one, or a new private one. */
@@ -48,6 +54,7 @@ export async function ensureDocker(opts: EnsureDockerOptions = {}): Promise<Dock
       start: notOurs,
       restart: notOurs,
       crashAndRestart: notOurs,
+      crash: notOurs,
     };
   }
   const dir = opts.dir ?? dockerDir();
@@ -77,7 +84,7 @@ export async function ensureDocker(opts: EnsureDockerOptions = {}): Promise<Dock
     host,
     socketPath,
     started: true,
-    dockerd: await startDockerd(dir, socketPath, logFile, pidFile),
+    dockerd: await startDockerd(dir, socketPath, logFile, pidFile, opts),
     async stop() {
       await runAll([
         () => env.dockerd?.stop(),
@@ -88,20 +95,23 @@ export async function ensureDocker(opts: EnsureDockerOptions = {}): Promise<Dock
     },
     async start() {
       if (env.dockerd && !env.dockerd.hasExited()) return;
-      env.dockerd = await startDockerd(dir, socketPath, logFile, pidFile);
+      env.dockerd = await startDockerd(dir, socketPath, logFile, pidFile, opts);
     },
     async restart() {
       await env.stop();
       await env.start();
     },
     async crashAndRestart() {
+      await env.crash();
+      env.dockerd = await startDockerd(dir, socketPath, logFile, pidFile, opts);
+    },
+    async crash() {
       const containerd = readPid(join(dir, 'exec', 'containerd', 'containerd.pid'));
       if (env.dockerd) process.kill(env.dockerd.pid, 'SIGKILL');
       if (containerd !== undefined && cmdline(containerd).includes('containerd')) process.kill(containerd, 'SIGKILL');
       await env.dockerd?.exited;
       rmSync(pidFile, { force: true });
       await stopOrphanedContainerd(dir);
-      env.dockerd = await startDockerd(dir, socketPath, logFile, pidFile);
     },
   };
   return env;
@@ -111,16 +121,26 @@ function notOurs(): Promise<void> {
   return Promise.reject(new Error('cannot restart a Docker daemon this process did not start'));
 }
 
-async function startDockerd(dir: string, socketPath: string, logFile: string, pidFile: string): Promise<ProcessHandle> {
+async function startDockerd(
+  dir: string,
+  socketPath: string,
+  logFile: string,
+  pidFile: string,
+  opts: EnsureDockerOptions = {},
+): Promise<ProcessHandle> {
   // An explicit empty config keeps /etc/docker/daemon.json from changing the test daemon.
   const configFile = join(dir, 'daemon.json');
   writeFileSync(configFile, '{}\n');
   const handle = startProcess({
     name: 'dockerd',
     mountsUnder: dir,
-    command: dockerdPath(),
+    // nsenter enters only the network namespace (`ip netns exec` would also mount a /sys without
+    // the cgroup hierarchy dockerd needs) and execs dockerd: the PID is still dockerd's.
+    command: opts.netns ? 'nsenter' : dockerdPath(),
     args: [
+      ...(opts.netns ? [`--net=/run/netns/${opts.netns}`, dockerdPath()] : []),
       `--host=unix://${socketPath}`,
+      ...(opts.args ?? []),
       `--config-file=${configFile}`,
       `--data-root=${join(dir, 'root')}`,
       `--exec-root=${join(dir, 'exec')}`,
@@ -239,5 +259,6 @@ function notStartedHere(host: string, socketPath: string): DockerEnv {
     start: notOurs,
     restart: notOurs,
     crashAndRestart: notOurs,
+    crash: notOurs,
   };
 }

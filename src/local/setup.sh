@@ -5,7 +5,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-packages=(docker.io docker-registry busybox-static apache2-utils openssl ca-certificates)
+packages=(docker.io docker-registry busybox-static apache2-utils openssl ca-certificates podman iproute2)
 t0=$SECONDS
 log() { printf '[setup] %s\n' "$*" >&2; }
 

@@ -6,6 +6,7 @@
 //   node src/local/stop-leftovers.ts [--group=PGID]
 import { runAll } from './cleanup.ts';
 import { unmountUnder } from './mounts.ts';
+import { removeLeftoverNamespaces } from './netns.ts';
 import { forget, leftovers, ownerAlive } from './pid-registry.ts';
 import { terminatePid } from './processes.ts';
 
@@ -26,7 +27,9 @@ export async function stopLeftovers(group?: string): Promise<string[]> {
     ...found.map((e) => () => Promise.resolve(forget(e.pid))),
     ...daemons.map((e) => () => unmountUnder(e.mountsUnder!)),
   ]);
-  return found.map((e) => `${e.name} (pid ${e.pid})`);
+  // Network namespaces of several Docker hosts go once their daemons have stopped.
+  const namespaces = await removeLeftoverNamespaces();
+  return [...found.map((e) => `${e.name} (pid ${e.pid})`), ...namespaces.map((n) => `network namespace ${n}`)];
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -74,6 +74,18 @@ describe('the operator reaching Docker over tcp with TLS client certificates', (
     expect(log).toContain('could not start');
     expect(log).toContain('self-signed certificate in certificate chain');
   });
+
+  it('refuses to start with plain tcp:// (no TLS) to an address that is not loopback, saying how to fix it', async () => {
+    // 192.0.2.1 is TEST-NET-1: refused before any connection, so nothing is ever sent there.
+    const refused = startOperator('docker-plain-tcp', { DOCKER_HOST: 'tcp://192.0.2.1:2375' });
+    expect(await refused.exited).toBe(1);
+    const log = logTail(refused.logFile);
+    expect(log).toContain(
+      'could not start: DOCKER_HOST tcp://192.0.2.1:2375 is plain tcp:// to a host that is not loopback',
+    );
+    expect(log).toContain('DOCKER_TLS_VERIFY=1');
+    expect(log).toContain('NCO_DOCKER_ALLOW_PLAIN_TCP=true');
+  });
 });
 
 /** A DOCKER_CERT_PATH: ca.pem, and the client's cert.pem and key.pem signed in `from`. */

@@ -17,6 +17,12 @@ const MODES: Record<string, string[]> = {
     '--set=docker.tcp.host=tcp://docker.example:2376',
     '--set=docker.tcp.tls.secretName=docker-tls',
   ],
+  'Docker over plain tcp, explicitly allowed': [
+    '--set=docker.mode=tcp',
+    '--set=docker.tcp.host=tcp://docker.example:2375',
+    '--set=docker.tcp.tls.enabled=false',
+    '--set=docker.tcp.allowPlainTcp=true',
+  ],
   'Docker over ssh': [
     '--set=docker.mode=ssh',
     '--set=docker.ssh.host=ssh://operator@docker.example',
@@ -44,7 +50,7 @@ describe('the Helm chart', () => {
     expect(res.stdout).toContain('deployment.apps/nco-dry-native-container-operator created (server dry run)');
   });
 
-  it('renders namespaced Roles, and cluster-wide only what policies need, when watchNamespaces is set, and the API server accepts them', async () => {
+  it('renders namespaced Roles and cluster-wide only reading ContainerHosts and what policies need when watchNamespaces is set, and the API server accepts them', async () => {
     const watched = [await createNamespace('chart-a'), await createNamespace('chart-b')];
     const rendered = await renderChart(
       'nco-scoped',
@@ -52,12 +58,21 @@ describe('the Helm chart', () => {
       watched.map((w, i) => `--set=watchNamespaces[${i}]=${w}`),
     );
     const objects = objectsOf(rendered);
-    // NativeContainerPolicies are cluster-scoped and select namespaces by label: that part is
-    // cluster-wide whatever the watched namespaces (templates/policy-rbac.yaml).
-    expect(objects.filter((o) => o.kind.startsWith('Cluster')).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+    // ContainerHosts and NativeContainerPolicies are cluster-scoped (policies select namespaces by
+    // label): reading them, writing their status and the admission policy are all that is cluster-wide.
+    const cluster = objects.filter((o) => o.kind.startsWith('Cluster'));
+    expect(cluster.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      'ClusterRole/nco-scoped-native-container-operator-hosts',
       'ClusterRole/nco-scoped-native-container-operator-policies',
+      'ClusterRoleBinding/nco-scoped-native-container-operator-hosts',
       'ClusterRoleBinding/nco-scoped-native-container-operator-policies',
     ]);
+    const hostsRole = cluster.find(
+      (o) => o.kind === 'ClusterRole' && o.metadata.name.endsWith('-hosts'),
+    ) as unknown as {
+      rules: { resources: string[] }[];
+    };
+    expect(hostsRole.rules.flatMap((r) => r.resources).sort()).toEqual(['containerhosts', 'containerhosts/status']);
     const roles = objects.filter((o) => o.kind === 'Role' && !o.metadata.name.endsWith('-leader-election'));
     expect(roles.map((r) => r.metadata.namespace).sort()).toEqual([...watched].sort());
     const deployment = objects.find((o) => o.kind === 'Deployment') as unknown as DeploymentShape;

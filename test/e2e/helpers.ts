@@ -10,6 +10,7 @@ import { dockerCli } from '../../src/local/docker-cli.ts';
 import { startRegistry, type Registry } from '../../src/local/registry.ts';
 import { TEST_IMAGE, buildTestImage } from '../../src/local/test-image.ts';
 import type { ProcessHandle } from '../../src/local/processes.ts';
+import { cleanupSteps } from './cleanup.ts';
 import { docker, env, eventually, getJson, kubectl } from './support.ts';
 
 /** A second local image: the first plus ENV NCO_IMAGE=2, so a rebuild visibly changes image. */
@@ -243,4 +244,22 @@ export async function refusedAtAdmission(namespace: string, manifest: unknown): 
     return refusal !== undefined;
   });
   return refusal!;
+}
+
+/**
+ * The end of a file with its own registry: its NativeContainers and ContainerSecrets go first
+ * (nothing may keep later files' operators busy with a registry that is gone), then its
+ * operator, the images pulled from the registry, and the registry.
+ */
+export async function cleanupWithRegistry(
+  ns: string | undefined,
+  operator: ProcessHandle | undefined,
+  registry: Registry | undefined,
+): Promise<void> {
+  await cleanupSteps([
+    () => kubectl(['delete', 'nc,csec', '--all', '-n', ns ?? '', '--timeout=60s'], { allowFail: true }),
+    () => operator?.stop(),
+    () => forgetRegistry(registry),
+    () => registry?.stop(),
+  ]);
 }

@@ -10,13 +10,12 @@ import { execError } from '../../src/local/exec.ts';
 import type { ProcessHandle } from '../../src/local/processes.ts';
 import type { Registry } from '../../src/local/registry.ts';
 import { TEST_IMAGE } from '../../src/local/test-image.ts';
-import { cleanupSteps } from './cleanup.ts';
 import {
   applyRegistryCredentials,
   buildSecondImage,
   condition,
   execIn,
-  forgetRegistry,
+  cleanupWithRegistry,
   kubectlApply,
   patchSpec,
   registryWith,
@@ -25,7 +24,7 @@ import {
   waitFor,
   waitForReason,
 } from './helpers.ts';
-import { containersOf, createNamespace, docker, env, eventually, getJson, kubectl, startOperator } from './support.ts';
+import { containersOf, createNamespace, docker, env, eventually, getJson, startOperator } from './support.ts';
 
 /** The second image with NCO_BAD=1: the healthcheck below never passes in it. */
 const BAD_IMAGE = 'nco-test/busybox:bad';
@@ -88,14 +87,7 @@ describe('following a tag and rolling back a bad update', () => {
     await applyRegistryCredentials(ns, registry, 'app');
   });
 
-  afterAll(async () => {
-    await cleanupSteps([
-      () => kubectl(['delete', 'nc,csec', '--all', '-n', ns, '--timeout=60s'], { allowFail: true }),
-      () => operator?.stop(),
-      () => forgetRegistry(registry),
-      () => registry?.stop(),
-    ]);
-  });
+  afterAll(() => cleanupWithRegistry(ns, operator, registry));
 
   it('runs app:1 and reports the digest it runs, read from the image', async () => {
     digests['v1'] = await push(TEST_IMAGE);

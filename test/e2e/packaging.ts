@@ -62,6 +62,7 @@ export async function chartIdentity(release: string, namespace: string, args: st
     ...args,
     '--show-only=templates/serviceaccount.yaml',
     '--show-only=templates/rbac.yaml',
+    '--show-only=templates/containerhost-rbac.yaml',
     '--show-only=templates/leader-election-rbac.yaml',
     '--show-only=templates/policy-rbac.yaml',
   ]);

@@ -15,10 +15,9 @@ import {
   registryWith,
   waitFor,
   waitForReason,
-  forgetRegistry,
+  cleanupWithRegistry,
 } from './helpers.ts';
 import { containersOf, createNamespace, getJson, kubectl, startOperator } from './support.ts';
-import { cleanupSteps } from './cleanup.ts';
 
 const REPOS = ['right', 'wrong', 'dockercfg', 'missing', 'nosecret', 'other'];
 
@@ -58,15 +57,7 @@ describe('private registries and ContainerSecrets', () => {
     operator = startOperator('registry');
   });
 
-  afterAll(async () => {
-    // Nothing of this file may keep later files' operators busy (their registries are gone then).
-    await cleanupSteps([
-      () => kubectl(['delete', 'nc,csec', '--all', '-n', ns, '--timeout=60s'], { allowFail: true }),
-      () => operator?.stop(),
-      () => forgetRegistry(registry),
-      () => registry?.stop(),
-    ]);
-  });
+  afterAll(() => cleanupWithRegistry(ns, operator, registry));
 
   it('verifies the right credentials (Verified) and pulls and runs the private image with them', async () => {
     await kubectlApply(ns, passwordSecret('right-pw', registry.password));

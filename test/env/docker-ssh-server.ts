@@ -31,6 +31,9 @@ export async function startDockerSshServer(opts: {
   hostKey: SshKeyPair;
   user: string;
   clientKey: SshKeyPair;
+  /** Where to listen; default 127.0.0.1 on a free port (a network namespace's address: port 22). */
+  address?: string;
+  port?: number;
 }): Promise<DockerSshServer> {
   const allowed = parse(opts.clientKey.public);
   const clients = new Set<Connection>();
@@ -65,7 +68,7 @@ export async function startDockerSshServer(opts: {
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(opts.port ?? 0, opts.address ?? '127.0.0.1', () => resolve());
   });
   const address = server.address();
   return {

@@ -27,12 +27,53 @@ describe('reaching Docker from DOCKER_HOST', () => {
     });
   });
 
-  it('speaks plain HTTP to tcp:// without DOCKER_TLS_VERIFY, on port 2375 by default', () => {
-    expect(dockerOptions('tcp://docker.example', {}, files({}))).toEqual({
+  it('speaks plain HTTP to a loopback tcp:// without DOCKER_TLS_VERIFY, on port 2375 by default', () => {
+    expect(dockerOptions('tcp://127.0.0.1', {}, files({}))).toEqual({
+      host: '127.0.0.1',
+      port: 2375,
+      protocol: 'http',
+    });
+  });
+
+  it.each([
+    'tcp://localhost:2375',
+    'tcp://LOCALHOST:2375',
+    'tcp://127.0.0.1:2375',
+    'tcp://127.8.9.10:1',
+    'tcp://[::1]:2375',
+  ])('allows plain %s, which is loopback', (host) => {
+    expect(dockerOptions(host, {}, files({}))).toMatchObject({ protocol: 'http' });
+  });
+
+  it.each([
+    'tcp://docker.example',
+    'tcp://10.1.2.3:2375',
+    'tcp://0.0.0.0:2375',
+    'tcp://[::]:2375',
+    'tcp://[fe80::1]:2375',
+    'tcp://127.0.0.1.example.com:2375',
+    'tcp://localhost.example.com:2375',
+  ])('refuses plain %s, which is not loopback, and says how to fix it', (host) => {
+    const refused = (): unknown => dockerOptions(host, {}, files({}));
+    expect(refused).toThrow(/is plain tcp:\/\/ to a host that is not loopback/);
+    expect(refused).toThrow(/DOCKER_TLS_VERIFY=1 .*ssh:\/\/user@host.*NCO_DOCKER_ALLOW_PLAIN_TCP=true/);
+  });
+
+  it.each(['true', 'TRUE', '1'])('speaks plain HTTP to a remote tcp:// with NCO_DOCKER_ALLOW_PLAIN_TCP=%s', (v) => {
+    expect(dockerOptions('tcp://docker.example', { NCO_DOCKER_ALLOW_PLAIN_TCP: v }, files({}))).toEqual({
       host: 'docker.example',
       port: 2375,
       protocol: 'http',
     });
+  });
+
+  it.each(['', 'false', '0', 'yes'])('still refuses a remote plain tcp:// with NCO_DOCKER_ALLOW_PLAIN_TCP=%j', (v) => {
+    expect(() => dockerOptions('tcp://10.1.2.3', { NCO_DOCKER_ALLOW_PLAIN_TCP: v }, files({}))).toThrow('not loopback');
+  });
+
+  it('needs no opt-in for a remote tcp:// with DOCKER_TLS_VERIFY', () => {
+    const env = { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/certs' };
+    expect(dockerOptions('tcp://10.1.2.3', env, files(TLS_FILES))).toMatchObject({ protocol: 'https' });
   });
 
   it('speaks TLS with the client certificates of DOCKER_CERT_PATH when DOCKER_TLS_VERIFY is set, on port 2376 by default', () => {

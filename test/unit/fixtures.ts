@@ -1,8 +1,9 @@
 // Builders for unit tests: resources and observed containers with sensible defaults.
 import { pino, type Logger } from 'pino';
 import type { NativeContainer, NativeContainerSpec } from '../../src/api/native-container.ts';
-import type { ContainerRunState, ObservedContainer } from '../../src/backend/container-backend.ts';
-import { LABELS } from '../../src/controllers/nativecontainer/identity.ts';
+import type { ContainerBackend, ContainerRunState, ObservedContainer } from '../../src/backend/container-backend.ts';
+import { Reflector } from '../../src/backend/reflector.ts';
+import { DEFAULT_HOST, LABELS, MANAGED_SELECTOR, ownerKey } from '../../src/controllers/nativecontainer/identity.ts';
 
 export function nativeContainer(
   spec: Partial<NativeContainerSpec> = {},
@@ -53,4 +54,21 @@ export async function until(what: string, check: () => boolean, timeoutMs = 5000
     if (Date.now() > deadline) throw new Error(`${what}: not true after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
+}
+
+/** The real reflector over an in-memory engine, synced, running until `signal` aborts. */
+export async function syncedReflector(engine: ContainerBackend, signal: AbortSignal): Promise<Reflector> {
+  const reflector = new Reflector({
+    backend: engine,
+    host: DEFAULT_HOST,
+    selector: MANAGED_SELECTOR,
+    indexKey: ownerKey,
+    log: silentLog(),
+    reconnectDelay: () => 10,
+    delay: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    debounceMs: 1,
+  });
+  void reflector.run(signal);
+  await until('reflector synced', () => reflector.isAvailable());
+  return reflector;
 }

@@ -323,6 +323,18 @@ export const inPlace: Case[] = [
 export const newImage = desired({ image: 'nco-test/busybox:2' });
 export const rebuild: Case[] = [
   {
+    // Found by test/unit/plan-properties.test.ts: the new container was created under the next
+    // name, which the old one still had, and Docker refused it on every retry.
+    name: 'an interrupted rebuild left only the next name, and the spec changed again: the new container takes the final name',
+    desired: newImage,
+    observed: observed([one('created', { name: 'nc_team-a_web_next' })]),
+    expected: [
+      'Create nc_team-a_web (rebuild: image changed from nco-test/busybox:1 to nco-test/busybox:2)',
+      'Remove aaaaaaaaaaaa (rebuild: image changed from nco-test/busybox:1 to nco-test/busybox:2)',
+      'Start new container (desired state is Running)',
+    ],
+  },
+  {
     name: 'a new image rebuilds a running container: pull while the old one runs, create the new one, then replace',
     desired: newImage,
     observed: observed([one('running')], { imagePresent: false }),
@@ -591,6 +603,17 @@ const unhealthy = one('running', {
 });
 
 export const health: Case[] = [
+  {
+    // Found by test/unit/plan-properties.test.ts: the unpause came alone, and only the next plan restarted it.
+    name: 'a paused container that Docker marks unhealthy is unpaused and restarted in one plan',
+    desired: checked(),
+    observed: observed([{ ...unhealthy, state: 'paused' }]),
+    now: NOW,
+    expected: [
+      'Unpause aaaaaaaaaaaa (desired state is Running)',
+      'Restart aaaaaaaaaaaa (unhealthy: its healthcheck failed: ping: bad address)',
+    ],
+  },
   {
     name: 'an unhealthy container is restarted at once the first time, with the probe output as the cause',
     desired: checked(),

@@ -5,14 +5,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { NativeContainerStatus } from '../../src/api/native-container.ts';
 import type { ObservedContainer } from '../../src/backend/container-backend.ts';
 import { MemoryBackend } from '../../src/backend/memory-backend.ts';
-import { Reflector } from '../../src/backend/reflector.ts';
+import type { Reflector } from '../../src/backend/reflector.ts';
 import type { Desired } from '../../src/controllers/nativecontainer/desired.ts';
 import { BlockedError, execute } from '../../src/controllers/nativecontainer/execute.ts';
-import { LABELS, MANAGED_BY, MANAGED_SELECTOR, ownerKey } from '../../src/controllers/nativecontainer/identity.ts';
+import { LABELS, MANAGED_BY } from '../../src/controllers/nativecontainer/identity.ts';
 import { formatPlan, plan, type Memory, type Observed } from '../../src/controllers/nativecontainer/plan.ts';
 import { computeStatus } from '../../src/controllers/nativecontainer/status.ts';
 import { memoryOf } from '../../src/controllers/nativecontainer/gather.ts';
-import { nativeContainer, silentLog, until } from './fixtures.ts';
+import { nativeContainer, syncedReflector, until } from './fixtures.ts';
 import { afterPlan } from '../../src/controllers/nativecontainer/after-plan.ts';
 import type { Operation } from '../../src/controllers/nativecontainer/plan.ts';
 import { create, deleting, health, inPlace, rebuild, states, update, type Case } from './plan-cases.ts';
@@ -46,20 +46,8 @@ function withIdentity(c: ObservedContainer): ObservedContainer {
 }
 
 async function reflectorOn(engine: MemoryBackend): Promise<Reflector> {
-  const reflector = new Reflector({
-    backend: engine,
-    host: 'local',
-    selector: MANAGED_SELECTOR,
-    indexKey: ownerKey,
-    log: silentLog(),
-    reconnectDelay: () => 10,
-    delay: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    debounceMs: 1,
-  });
   stop = new AbortController();
-  void reflector.run(stop.signal);
-  await until('reflector synced', () => reflector.isAvailable());
-  return reflector;
+  return syncedReflector(engine, stop.signal);
 }
 
 async function observe(engine: MemoryBackend, reflector: Reflector, desired: Desired): Promise<Observed> {

@@ -12,6 +12,9 @@
   value: "1"
 - name: DOCKER_CERT_PATH
   value: /etc/nco/docker-tls
+{{- else if .Values.docker.tcp.allowPlainTcp }}
+- name: NCO_DOCKER_ALLOW_PLAIN_TCP
+  value: "true"
 {{- end }}
 {{- else if eq .Values.docker.mode "ssh" }}
 - name: DOCKER_HOST

@@ -67,6 +67,8 @@ export class ContainerSecretReconciler {
     if (!engine)
       return { reason: 'RegistryUnreachable', message: 'No Docker engine answers to check the credentials through.' };
     try {
+      // Never the password: only who logs in where (secrets stay out of logs, test/e2e/secrets.test.ts).
+      log.debug({ server: auth.serveraddress, username: auth.username }, 'checking the credentials with the registry');
       await engine.checkAuth(auth);
       log.info({ server: auth.serveraddress }, 'registry accepted the credentials');
       return { reason: 'Verified', message: `${csec.spec.server} accepted the credentials of ${auth.username}.` };

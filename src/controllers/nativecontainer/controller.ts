@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import {
   CONFIG_MAP,
+  CONTAINER_HOST,
   CONTAINER_SECRET,
   IMAGE_BUILD,
   NAMESPACE,
@@ -11,8 +12,11 @@ import {
   NATIVE_CONTAINER_POLICY,
   SECRET,
 } from '../../api/group.ts';
+import type { ContainerHost } from '../../api/container-host.ts';
 import type { Namespace, NativeContainerPolicy } from '../../api/policy.ts';
 import { evaluate } from '../../policy/evaluate.ts';
+import type { Strategy } from '../../scheduler/types.ts';
+import { isDraining, Placer } from './placement.ts';
 import type { ContainerSecret } from '../../api/container-secret.ts';
 import type { ConfigMap, Secret } from '../../api/core.ts';
 import type { ImageBuild } from '../../api/image-build.ts';
@@ -42,6 +46,8 @@ export interface NativeContainerControllerOptions {
   log: Logger;
   /** True when this operator is responsible for the namespace. */
   watches: (namespace: string) => boolean;
+  /** The scoring of placement on ContainerHosts, operator-wide (NCO_PLACEMENT_STRATEGY). */
+  strategy?: Strategy;
 }
 
 export function registerNativeContainerController(o: NativeContainerControllerOptions): ControllerHandle {
@@ -49,6 +55,14 @@ export function registerNativeContainerController(o: NativeContainerControllerOp
   const resources = manager.informer<NativeContainer>(NATIVE_CONTAINER);
   const refs = referenceLookup(manager);
   const { metrics } = o;
+  const containerHosts = manager.informer<ContainerHost>(CONTAINER_HOST);
+  const placer = new Placer({
+    hosts,
+    containerHosts: () => containerHosts.list(),
+    containerHost: (name) => containerHosts.get(name),
+    resources: () => resources.list(),
+    strategy: o.strategy ?? 'spread',
+  });
   const reconciler = new NativeContainerReconciler({
     client: o.client,
     events: o.events,
@@ -59,6 +73,7 @@ export function registerNativeContainerController(o: NativeContainerControllerOp
     policy: policyCheck(manager),
     hosts,
     expectations: new Expectations(),
+    placer,
     onDrift: (cause) => metrics.driftRepairs.inc({ cause }),
     onOrphansRemoved: (n) => metrics.orphansRemoved.inc(n),
   });
@@ -86,6 +101,20 @@ export function registerNativeContainerController(o: NativeContainerControllerOp
       // A policy may allow or refuse any resource; a namespace's labels decide which policies apply.
       { kind: NATIVE_CONTAINER_POLICY, map: () => resources.keys() },
       { kind: NAMESPACE, map: (key) => resources.keys().filter((k) => k.startsWith(`${key}/`)) },
+      // A host added, freed, uncordoned or Ready again: what waits for a host tries again. A host
+      // that is drained or not Ready: its containers see whether they move.
+      {
+        kind: CONTAINER_HOST,
+        map: (key, ch) => [
+          ...placer.unbound(),
+          ...(hostNeedsItsContainers(ch as ContainerHost | undefined) ? placer.boundTo(key) : []),
+        ],
+      },
+      // A resource gone frees its host's capacity; one Ready elsewhere lets a drain move the next.
+      {
+        kind: NATIVE_CONTAINER,
+        map: (key, nc) => (nc ? placer.nextToDrain(key) : [...placer.unbound(), ...placer.nextToDrain(key)]),
+      },
     ],
     reconcile: reconciler.reconcile,
     errorPolicy: (key, err) => {
@@ -103,7 +132,8 @@ export function registerNativeContainerController(o: NativeContainerControllerOp
     // Owners of containers whose resource is gone are visited too: that is how orphans go.
     extraKeys: () => hosts.all().flatMap((h) => h.reflector.keys()),
   });
-  for (const host of hosts.all()) {
+  // ContainerHosts come and go while the operator runs: each one's reflector is heard from.
+  hosts.onAdded((host) => {
     host.reflector.onChange((change) => {
       if (change.key !== undefined) handle.enqueue(change.key);
     });
@@ -112,7 +142,7 @@ export function registerNativeContainerController(o: NativeContainerControllerOp
       for (const nc of resources.list()) if (hostNameOf(nc) === host.name) handle.enqueue(keyOf(nc));
       for (const key of host.reflector.keys()) handle.enqueue(key);
     });
-  }
+  });
   return handle;
 }
 
@@ -142,6 +172,13 @@ export function referenceLookup(manager: Manager): ReferenceLookup {
     containerSecret: (ns, name) => containerSecrets.get(`${ns}/${name}`),
     imageBuild: (ns, name) => imageBuilds.get(`${ns}/${name}`),
   };
+}
+
+/** A ContainerHost gone, not Ready or drained: its containers look at their placement. */
+function hostNeedsItsContainers(ch: ContainerHost | undefined): boolean {
+  if (!ch) return true;
+  const ready = ch.status?.conditions?.find((c) => c.type === 'Ready');
+  return ready?.status !== 'True' || isDraining(ch);
 }
 
 function keyOf(nc: NativeContainer): string {

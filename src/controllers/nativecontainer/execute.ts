@@ -5,7 +5,12 @@
 // held in the host's reflector while the plan runs and released at the end, whatever happened,
 // so the cache is refreshed once per container instead of once per event, and `touched` tells
 // the caller which containers the cache must catch up on before the next plan.
-import type { ContainerBackend, PullProgress, RegistryAuth } from '../../backend/container-backend.ts';
+import {
+  InvalidConfigError,
+  type ContainerBackend,
+  type PullProgress,
+  type RegistryAuth,
+} from '../../backend/container-backend.ts';
 import type { Reflector } from '../../backend/reflector.ts';
 import type { Desired } from './desired.ts';
 import { MANAGED_SELECTOR } from './identity.ts';
@@ -42,6 +47,20 @@ export class BlockedError extends Error {
     super(message);
     this.name = 'BlockedError';
     this.reason = reason;
+  }
+}
+
+/**
+ * Docker refused to start a container it created (its program cannot be run, for one): the
+ * reconciler remembers the container in status.startRefused and does not start it again, for
+ * each failed start is a Docker event that would bring the resource straight back.
+ */
+export class StartRefusedError extends InvalidConfigError {
+  readonly containerId: string;
+  constructor(containerId: string, message: string) {
+    super(message);
+    this.name = 'StartRefusedError';
+    this.containerId = containerId;
   }
 }
 
@@ -113,7 +132,9 @@ async function onContainer(op: ContainerStep, options: ExecuteOptions, state: Ru
   const timeout = desired.stopTimeoutSeconds;
   switch (op.type) {
     case 'Start':
-      return backend.start(id);
+      return backend.start(id).catch((err: unknown) => {
+        throw err instanceof InvalidConfigError ? new StartRefusedError(id, err.message) : err;
+      });
     case 'Stop':
       return backend.stop(id, timeout);
     case 'Restart':

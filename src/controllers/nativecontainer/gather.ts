@@ -16,6 +16,7 @@ import type { Reflector } from '../../backend/reflector.ts';
 import { desiredContainer, type Desired } from './desired.ts';
 import { unreachable, type Problem } from './error-policy.ts';
 import type { Expectations } from './expectations.ts';
+import { hostPortConflict } from './host-ports.ts';
 import { containerName, DEFAULT_HOST, LABELS, volumeSelector } from './identity.ts';
 import { networkCause, retargetCause, type Memory, type Observed } from './plan.ts';
 import { resolveReferences, UnresolvedReferenceError, withBuiltImage, type ReferenceLookup } from './references.ts';
@@ -53,9 +54,9 @@ export type Gathered =
       memory: Memory;
     };
 
-/** The host a resource is bound to. */
-export function hostNameOf(_nc: NativeContainer): string {
-  return DEFAULT_HOST;
+/** The host a resource is bound to (status.host); resources from before placement are on `local`. */
+export function hostNameOf(nc: NativeContainer): string {
+  return nc.status?.host ?? DEFAULT_HOST;
 }
 
 export function seen(nc: NativeContainer, hosts: HostPool): Seen {
@@ -72,26 +73,8 @@ export async function gather(nc: NativeContainer, deps: GatherDeps): Promise<Gat
   const s = seen(nc, deps.hosts);
   const { reflector, backend } = s.host;
   const engineSeen = reflector.isAvailable();
-  const invalid = validateNativeContainer(nc);
-  if (invalid.length > 0) {
-    return {
-      kind: 'problem',
-      seen: s,
-      engineSeen,
-      problem: { reason: 'InvalidSpec', message: invalid.join('; '), terminal: true },
-    };
-  }
-  // Defence in depth: admission refuses these already, unless it is not installed or the
-  // policies changed since. Nothing is created or changed; an existing container stays as it is.
-  const refused = deps.policy?.(nc);
-  if (refused !== undefined) {
-    return {
-      kind: 'problem',
-      seen: s,
-      engineSeen,
-      problem: { reason: 'PolicyViolation', message: refused, terminal: true },
-    };
-  }
+  const refused = refusedSpec(nc, deps);
+  if (refused) return { kind: 'problem', seen: s, engineSeen, problem: refused };
   let resolved;
   try {
     // With imageFrom, everything below sees the image its ImageBuild pushed last.
@@ -111,11 +94,13 @@ export async function gather(nc: NativeContainer, deps: GatherDeps): Promise<Gat
     return { kind: 'problem', seen: s, engineSeen, problem };
   }
   if (deps.expectations.waiting(objectKey(nc), reflector)) return { kind: 'waiting', seen: s };
-  const desired = desiredContainer(nc, resolved.env, s.host.name);
+  const desired = withPlacementGeneration(desiredContainer(nc, resolved.env, s.host.name), nc);
   // Only a create (a new resource, or a rebuild) needs the image and the volumes.
   const creating = !s.owned.some(
     (c) => c.labels[LABELS.configHash] === desired.hash && !retargetCause(c, desired) && !networkCause(c, desired),
   );
+  const held = heldBack(nc, s, desired, creating);
+  if (held) return { kind: 'problem', seen: s, engineSeen, problem: held };
   const image = desired.config.image;
   const imagePresent = !creating || (reflector.imagePresent(image) ?? (await backend.imagePresent(image)));
   const volumes =
@@ -129,6 +114,60 @@ export async function gather(nc: NativeContainer, deps: GatherDeps): Promise<Gat
     observed: { owned: s.owned, stale: s.stale, imagePresent, volumes },
     memory: memoryOf(nc),
   };
+}
+
+/** What keeps a valid spec from being carried out: a host port taken, a start Docker refused. */
+function heldBack(nc: NativeContainer, s: Seen, desired: Desired, creating: boolean): Problem | undefined {
+  const conflict =
+    creating && hostPortConflict(desired.config.ports, s.host.reflector.all(), objectKey(nc), s.host.name);
+  return conflict ? portProblem(conflict) : startRefused(nc, s.container, desired);
+}
+
+/**
+ * Docker refused to start this very container (status.startRefused) and nothing asks for another
+ * try: say so again instead of starting it, for each failed start wakes the resource up again.
+ */
+function startRefused(nc: NativeContainer, c: ObservedContainer | undefined, desired: Desired): Problem | undefined {
+  const refused = nc.status?.startRefused;
+  if (!refused || !c || c.id !== refused.containerID || c.state !== 'created') return undefined;
+  if (c.labels[LABELS.configHash] !== desired.hash) return undefined;
+  if (desired.restartRequest !== undefined && desired.restartRequest !== nc.status?.restartRequest) return undefined;
+  return { reason: 'InvalidSpec', message: refused.message, terminal: true };
+}
+
+/** Not terminal: the port frees up when the other resource lets it go. */
+function portProblem(message: string): Problem {
+  return { reason: 'HostPortConflict', message, terminal: false };
+}
+
+/**
+ * The placement generation in the container's labels (not in the config hash: a new placement is a
+ * new container on another host anyway), so a stale copy on a host left behind is told apart.
+ */
+function withPlacementGeneration(desired: Desired, nc: NativeContainer): Desired {
+  const generation = nc.status?.placementGeneration;
+  if (generation === undefined) return desired;
+  return {
+    ...desired,
+    config: {
+      ...desired.config,
+      labels: { ...desired.config.labels, [LABELS.placementGeneration]: String(generation) },
+    },
+  };
+}
+
+/**
+ * A spec that cannot be carried out whatever happens: invalid, or asking for what no
+ * NativeContainerPolicy of its namespace allows. The latter is defence in depth (admission
+ * refuses it already, unless it is not installed or the policies changed since): nothing is
+ * created or changed, and an existing container stays as it is.
+ */
+function refusedSpec(nc: NativeContainer, deps: GatherDeps): Problem | undefined {
+  const invalid = validateNativeContainer(nc);
+  if (invalid.length > 0) return { reason: 'InvalidSpec', message: invalid.join('; '), terminal: true };
+  const violation = deps.policy?.(nc);
+  if (violation !== undefined) return { reason: 'PolicyViolation', message: violation, terminal: true };
+  return undefined;
 }
 
 /** What the operator remembers, from explicit status fields. */

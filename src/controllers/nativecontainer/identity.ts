@@ -18,6 +18,8 @@ export const LABELS = {
   ownerName: `${PREFIX}/owner-name`,
   /** The ContainerHost the container was placed on. */
   host: `${PREFIX}/host`,
+  /** How often the resource was placed when the container was made (status.placementGeneration). */
+  placementGeneration: `${PREFIX}/placement-generation`,
   configHash: `${PREFIX}/config-hash`,
   /** The spec.rebuildRequest the container was built for, so a plan can say why it rebuilds. */
   rebuildRequest: `${PREFIX}/rebuild-request`,

@@ -33,7 +33,8 @@ export type Operation =
   /** Nothing can proceed; the executor fails with this reason (e.g. image absent and pull policy Never). */
   | { type: 'Blocked'; reason: string; cause: string }
   | { type: 'CreateVolume'; volume: string; labels: Record<string, string>; cause: string }
-  | { type: 'Create'; name: string; cause: string }
+  /** `rebuild`: the new container of a rebuild, created while the old one still exists. */
+  | { type: 'Create'; name: string; cause: string; rebuild?: true }
   /** `unhealthy`: a restart or stop because Docker marks the container unhealthy (onUnhealthy). */
   | { type: ContainerOp; target: Target; cause: string; unhealthy?: { output: string } }
   | { type: 'Update'; target: Target; update: ContainerUpdate; cause: string }
@@ -113,19 +114,29 @@ function create(desired: Desired, observed: Observed, name: string, cause: strin
   ];
 }
 
-/** New container first (next name), then the old one goes, then the new one takes the name. */
+/**
+ * New container first (next name), then the old one goes, then the new one takes the name. An
+ * old container that itself still has the next name (a rebuild interrupted before its rename,
+ * then the spec changed again) leaves the final name free: the new one is created under it.
+ */
 function rebuild(old: ObservedContainer, desired: Desired, observed: Observed, why?: string): Operation[] {
   const cause = why ?? rebuildCause(old, desired);
+  const name = old.name === desired.nextName ? desired.config.name : desired.nextName;
   return [
     ...pull(desired, observed),
     ...missingVolumes(desired, observed),
     ...networksToCreate(desired),
-    { type: 'Create', name: desired.nextName, cause: `rebuild: ${cause}` },
+    { type: 'Create', name, cause: `rebuild: ${cause}`, rebuild: true },
     ...attachAfterCreate(desired),
     ...stopAndRemove(old, `rebuild: ${cause}`),
-    { type: 'Rename', target: 'created', name: desired.config.name, cause: 'rebuilt container takes the name' },
+    ...takeTheName(name, desired),
     ...startAs(desired, 'created'),
   ];
+}
+
+function takeTheName(created: string, desired: Desired): Operation[] {
+  if (created === desired.config.name) return [];
+  return [{ type: 'Rename', target: 'created', name: desired.config.name, cause: 'rebuilt container takes the name' }];
 }
 
 function rebuildCause(old: ObservedContainer, desired: Desired): string {
@@ -161,12 +172,17 @@ function toRunning(
   restartPending: boolean,
   now: Date | undefined,
 ): Operation[] {
-  const restart = restartPending ? [op('Restart', c, 'restart requested')] : [];
+  // What a running container needs: a requested restart, else what its health asks for.
+  const whenRunning = (): Operation[] => {
+    if (restartPending) return [op('Restart', c, 'restart requested')];
+    return now ? onUnhealthy({ ...c, state: 'running' }, desired, memory, now) : [];
+  };
   switch (c.state) {
     case 'running':
-      return restartPending || !now ? restart : onUnhealthy(c, desired, memory, now);
+      return whenRunning();
     case 'paused':
-      return [op('Unpause', c, 'desired state is Running'), ...restart];
+      // Unpaused, it is running with the health Docker reports: act on it in the same plan.
+      return [op('Unpause', c, 'desired state is Running'), ...whenRunning()];
     case 'created':
       return [op('Start', c, 'container is created')];
     case 'exited':
@@ -323,7 +339,7 @@ function byPreference(hash: string): (a: ObservedContainer, b: ObservedContainer
 
 /** True when the plan replaces the container (a rebuild). */
 export function isRebuild(ops: readonly Operation[]): boolean {
-  return ops.some((o) => o.type === 'Rename' && o.target === 'created');
+  return ops.some((o) => o.type === 'Create' && o.rebuild === true);
 }
 
 /** One line an operation: "Remove 0123456789ab (configuration changed)". */

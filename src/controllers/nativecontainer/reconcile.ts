@@ -29,14 +29,16 @@ import type { KubeClient } from '../../runtime/kube-client.ts';
 import type { OwnWrites } from '../../runtime/own-writes.ts';
 import { desiredContainer, orphanDesired, type Desired } from './desired.ts';
 import { actionFor, classify, unreachable, type Problem } from './error-policy.ts';
-import { execute, type Executed, type ExecuteHooks } from './execute.ts';
+import { execute, StartRefusedError, type Executed, type ExecuteHooks } from './execute.ts';
 import type { Expectations } from './expectations.ts';
-import { gather, seen, volumesOf, type Gathered } from './gather.ts';
+import { gather, hostNameOf, seen, volumesOf, type Gathered } from './gather.ts';
 import { volumeSelector } from './identity.ts';
 import { formatOperation, isRebuild, plan, type Memory, type Observed, type Operation } from './plan.ts';
 import { PullReporter } from './pull-reporter.ts';
 import type { ReferenceLookup } from './references.ts';
 import { afterPlan } from './after-plan.ts';
+import { placementStep, removeStaleCopies, type Placed } from './place.ts';
+import type { Placer } from './placement.ts';
 import { onUnhealthyOf, unhealthyDecision } from './health.ts';
 import { checkIntervalMs, judgeUpdate, latestDigestValue, nextCheckMs, updatePolicy } from './image-update.ts';
 import { computeStatus, type KeptChanges, type Progress, type StatusInput, type UpdateCheckFailure } from './status.ts';
@@ -55,6 +57,8 @@ export interface NativeContainerReconcilerDeps {
   policy?: (nc: NativeContainer) => string | undefined;
   hosts: HostPool;
   expectations: Expectations;
+  /** Places resources on hosts; without it every resource is on the host `local`. */
+  placer?: Placer;
   now?: () => Date;
   /** At most one status write of pull progress per this interval. */
   progressIntervalMs?: number;
@@ -76,7 +80,7 @@ const ANNOUNCE_DELETING_AFTER_MS = 500;
 const CATCH_UP_MS = 1000;
 
 export class NativeContainerReconciler {
-  private readonly deps: Required<NativeContainerReconcilerDeps>;
+  private readonly deps: Required<Omit<NativeContainerReconcilerDeps, 'placer'>> & { placer?: Placer };
 
   constructor(deps: NativeContainerReconcilerDeps) {
     this.deps = {
@@ -105,9 +109,11 @@ export class NativeContainerReconciler {
     });
   };
 
-  private async apply(key: string, original: NativeContainer, ctx: ReconcileContext): Promise<Action> {
-    const sink = this.sink(key, original);
-    const { nc, g, update } = await this.gatherWithUpdates(original, sink, ctx);
+  private async apply(key: string, unplaced: NativeContainer, ctx: ReconcileContext): Promise<Action> {
+    const sink = this.sink(key, unplaced);
+    const placed = await this.place(key, unplaced, sink, ctx);
+    if (placed.kind === 'done') return placed.action;
+    const { nc, g, update } = await this.gatherWithUpdates(placed.nc, sink, ctx);
     if (g.kind === 'waiting') return requeueAfter(CATCH_UP_MS);
     if (g.kind === 'problem') return this.report(nc, sink, g.seen.container, g.problem, g.engineSeen);
     const now = this.deps.now();
@@ -136,6 +142,34 @@ export class NativeContainerReconciler {
       await this.write(nc, sink, input);
     }
     return requeueAfter(this.deps.settleFallbackMs);
+  }
+
+  /**
+   * Placement before anything else: bind the resource to a host (written to status.host first),
+   * or say why none fits; then remove copies left on other hosts (a host that came back after its
+   * containers moved) before the bound host gets any work.
+   */
+  private async place(key: string, nc: NativeContainer, sink: StatusSink, ctx: ReconcileContext): Promise<Placed> {
+    const { placer } = this.deps;
+    if (!placer) return { kind: 'placed', nc };
+    const placed = await placementStep(nc, placer.decide(nc), {
+      write: (input) => this.write(nc, sink, input),
+      writeStatus: (status) => sink.write(status),
+      now: this.deps.now,
+      record: (type, reason, message) => this.deps.events.record(withKind(nc), type, reason, message),
+      forget: () => placer.forget(key),
+      current: () => sink.current,
+    });
+    if (placed.kind === 'done') return placed;
+    const removed = await removeStaleCopies(key, placed.nc, this.deps.hosts, ctx, (host, count) =>
+      this.deps.events.record(
+        withKind(nc),
+        'Normal',
+        'StaleCopyRemoved',
+        `Removed ${count} stale container(s) of this resource from host ${host}; it is bound to ${placed.nc.status?.host}.`,
+      ),
+    );
+    return removed ? { kind: 'done', action: requeueAfter(CATCH_UP_MS) } : placed;
   }
 
   /** Gathers; a rollback or a new digest under Apply changes what is desired, so it gathers again. */
@@ -223,6 +257,10 @@ export class NativeContainerReconciler {
     const progress = progressOf(ops);
     const container = g.seen.container;
     if (progress) await this.write(nc, sink, { container, engineSeen: true, progress });
+    if (g.auth && ops.some((o) => o.type === 'Pull')) {
+      // Never the password: only who logs in where (secrets stay out of logs, test/e2e/secrets.test.ts).
+      ctx.log.debug({ server: g.auth.serveraddress, username: g.auth.username }, 'pulling with registry credentials');
+    }
     const pulls = new PullReporter({
       intervalMs: this.deps.progressIntervalMs,
       now: this.deps.now,
@@ -266,7 +304,11 @@ export class NativeContainerReconciler {
       host: g.seen.host.name,
     });
     ctx.log.warn({ reason: problem.reason, err: problem.message }, 'plan failed');
-    return this.report(nc, sink, g.seen.container, problem, problem.reason !== 'DockerUnreachable');
+    const changes: KeptChanges =
+      err instanceof StartRefusedError
+        ? { startRefused: { containerID: err.containerId, message: problem.message } }
+        : {};
+    return this.report(nc, sink, g.seen.container, problem, problem.reason !== 'DockerUnreachable', changes);
   }
 
   /** A problem: a Warning Event, the status that says it, and the Action the error policy picks. */
@@ -276,9 +318,10 @@ export class NativeContainerReconciler {
     container: ObservedContainer | undefined,
     problem: Problem,
     engineSeen: boolean,
+    changes: KeptChanges = {},
   ): Promise<Action> {
     this.deps.events.record(withKind(nc), 'Warning', problem.reason, problem.message);
-    await this.write(nc, sink, { container, engineSeen, problem });
+    await this.write(nc, sink, { container, engineSeen, problem, changes });
     return actionFor(problem);
   }
 
@@ -310,6 +353,9 @@ export class NativeContainerReconciler {
   /** Stops and removes the containers (and autoDelete volumes); done once they are gone. */
   private async cleanup(key: string, nc: NativeContainer, ctx: ReconcileContext): Promise<CleanupResult> {
     const sink = this.sink(key, nc);
+    // Bound to a host that is gone: nothing of it can be reached; should the host come back, its
+    // containers are orphans and go as such.
+    if (!this.deps.hosts.get(hostNameOf(nc))) return { done: true };
     const s = seen(nc, this.deps.hosts);
     const { reflector, backend } = s.host;
     if (!reflector.isAvailable()) {

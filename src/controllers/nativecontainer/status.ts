@@ -26,10 +26,14 @@ import { checksRegistry, digestOf, latestFor, observeImage, rollbackActive, same
  * last probe, and the image update record.
  */
 const KEPT_FIELDS = [
+  // The binding to a host (placement): changed only by a placement.
+  'host',
+  'placementGeneration',
   'restartBase',
   'lastRestart',
   'unhealthyRestarts',
   'stoppedUnhealthy',
+  'startRefused',
   'lastProbe',
   'latestDigest',
   'lastUpdateCheck',
@@ -69,6 +73,8 @@ export interface StatusInput {
   changes?: KeptChanges;
   /** The last registry check failed (not kept: the next check says again). */
   updateCheckFailure?: UpdateCheckFailure;
+  /** Conditions set as given after the others (Scheduled, HostReady: placement). */
+  extraConditions?: ConditionInput[];
   now: Date;
 }
 
@@ -99,8 +105,17 @@ export function computeStatus(input: StatusInput): NativeContainerStatus {
     ...(restartRequest !== undefined ? { restartRequest } : {}),
     ...(stoppedOnRequest ? { stoppedOnRequest } : {}),
     ...kept,
-    conditions: updateConditions(input, kept, conditions),
+    conditions: withExtra(input, updateConditions(input, kept, conditions)),
   };
+}
+
+/** The extra conditions of the input (placement's), set last. */
+function withExtra(input: StatusInput, conditions: Condition[]): Condition[] {
+  const generation = input.nc.metadata.generation ?? 0;
+  return (input.extraConditions ?? []).reduce<Condition[]>(
+    (list, c) => setCondition(list, { ...c, observedGeneration: generation }, input.now),
+    conditions,
+  );
 }
 
 /** The kept fields: the last status's, this reconcile's changes, and what the container shows. */
@@ -124,6 +139,12 @@ function carried(input: StatusInput): Kept {
   return kept;
 }
 
+/** A refused start is over once the container is another one, or runs after all (a restartRequest). */
+function forgetRefusedStart(input: StatusInput, k: Kept, c: ObservedContainer): void {
+  if (!k.startRefused || input.changes?.startRefused !== undefined) return;
+  if (k.startRefused.containerID !== c.id || c.state === 'running') delete k.startRefused;
+}
+
 /** What the container shows: its last probe, its restarts by Docker, the digest it runs. */
 function observed(input: StatusInput, k: Kept, c: ObservedContainer): Kept {
   if (c.lastProbe) k.lastProbe = { ...c.lastProbe, output: truncate(c.lastProbe.output.trim(), PROBE_OUTPUT_LIMIT) };
@@ -133,6 +154,7 @@ function observed(input: StatusInput, k: Kept, c: ObservedContainer): Kept {
     delete k.stoppedUnhealthy;
   }
   if (k.restartBase && k.restartBase.containerID !== c.id) delete k.restartBase;
+  forgetRefusedStart(input, k, c);
   const restart = policyRestart(input, k, c);
   if (restart) k.lastRestart = restart;
   return { ...k, ...observeImage(input.nc.spec, k, c, input.now) };

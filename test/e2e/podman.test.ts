@@ -1,0 +1,140 @@
+// A Podman host (`podman system service`, the Docker-compatible API) as a ContainerHost: the
+// lifecycle of a NativeContainer there, as on Docker: create, stop, pause, start, rebuild, drift
+// repair and delete. Where Podman differs, src/backend/engines.ts says so. Not here: healthchecks,
+// which Podman 4.3 runs from systemd timers, and this machine has no systemd (see the README).
+import type Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ContainerHost } from '../../src/api/container-host.ts';
+import type { NativeContainer } from '../../src/api/native-container.ts';
+import { dockerFromHost } from '../../src/backend/docker-backend.ts';
+import { LABELS } from '../../src/controllers/nativecontainer/identity.ts';
+import type { ProcessHandle } from '../../src/local/processes.ts';
+import { startPodmanHost, type PodmanHost } from '../env/podman-host.ts';
+import { cleanupSteps } from './cleanup.ts';
+import { createNamespace, eventually, getJson, kubectl, startOperator } from './support.ts';
+
+let podman: PodmanHost;
+let operator: ProcessHandle;
+let ns: string;
+
+async function apply(obj: object): Promise<void> {
+  await kubectl(['apply', '-f', '-'], { input: JSON.stringify(obj) });
+}
+
+function web(spec: Partial<NativeContainer['spec']> = {}): object {
+  return {
+    apiVersion: 'nativecontainer.io/v1alpha1',
+    kind: 'NativeContainer',
+    metadata: { name: 'web', namespace: ns },
+    spec: {
+      image: 'nco-test/busybox:1',
+      command: ['sleep', '3600'],
+      stopTimeoutSeconds: 1,
+      placement: { hostName: 'podman-host' },
+      ...spec,
+    },
+  };
+}
+
+async function status(): Promise<NativeContainer> {
+  return getJson<NativeContainer>(['get', 'nc', 'web', '-n', ns]);
+}
+
+/** Waits until Ready is True for the current generation with this reason. */
+async function ready(reason: string): Promise<NativeContainer> {
+  let r: NativeContainer | undefined;
+  await eventually(
+    `web Ready (${reason})`,
+    async () => {
+      r = await status();
+      const c = r.status?.conditions?.find((x) => x.type === 'Ready');
+      return c?.status === 'True' && c.reason === reason && r.status?.observedGeneration === r.metadata.generation;
+    },
+    operator,
+  );
+  return r!;
+}
+
+async function containers(): Promise<Docker.ContainerInfo[]> {
+  return dockerFromHost(podman.host).listContainers({
+    all: true,
+    filters: { label: [`${LABELS.ownerNamespace}=${ns}`, `${LABELS.ownerName}=web`] },
+  });
+}
+
+describe('a Podman host', () => {
+  beforeAll(async () => {
+    podman = await startPodmanHost();
+    ns = await createNamespace('podman');
+    await apply({
+      apiVersion: 'nativecontainer.io/v1alpha1',
+      kind: 'ContainerHost',
+      metadata: { name: 'podman-host' },
+      spec: { endpoint: podman.host },
+    });
+    operator = startOperator('podman', { NCO_HOST_HEARTBEAT_SECONDS: '2' });
+  });
+
+  afterAll(async () => {
+    await cleanupSteps([
+      () => kubectl(['delete', 'nc', '--all', '-n', ns, '--wait=true', '--timeout=60s'], { allowFail: true }),
+      // Cluster-wide: no ContainerHost may outlive this file.
+      () => kubectl(['delete', 'ch', 'podman-host', '--wait=true'], { allowFail: true }),
+      () => operator?.stop(),
+      () => podman?.stop(),
+    ]);
+  });
+
+  it('is a Ready ContainerHost whose engine is Podman', async () => {
+    await eventually(
+      'podman-host Ready',
+      async () => {
+        const ch = await getJson<ContainerHost>(['get', 'ch', 'podman-host']);
+        return ch.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+      },
+      operator,
+    );
+    const ch = await getJson<ContainerHost>(['get', 'ch', 'podman-host']);
+    expect(ch.status).toMatchObject({ engine: 'Podman', version: '4.3.1' });
+  });
+
+  it('runs a container through create, stop, pause, start, rebuild, drift repair and delete', async () => {
+    await apply(web());
+    const created = await ready('Running');
+    expect(created.status?.host).toBe('podman-host');
+    const [first] = await containers();
+    expect(first?.State).toBe('running');
+
+    await apply(web({ state: 'Stopped' }));
+    await ready('Stopped');
+    expect((await containers()).map((c) => c.State)).toEqual(['exited']);
+
+    await apply(web({ state: 'Paused' }));
+    await ready('Paused');
+    expect((await containers()).map((c) => c.State)).toEqual(['paused']);
+
+    await apply(web());
+    await ready('Running');
+    expect((await containers()).map((c) => c.Id)).toEqual([first?.Id]);
+
+    // A field that needs a new container: the same name, a new ID.
+    await apply(web({ env: [{ name: 'GREETING', value: 'hello' }] }));
+    await eventually('rebuilt', async () => (await status()).status?.containerID !== first?.Id, operator);
+    const rebuilt = await ready('Running');
+    expect((await containers()).map((c) => c.Id)).toEqual([rebuilt.status?.containerID]);
+
+    // Drift: the container removed behind the operator's back is made again.
+    await dockerFromHost(podman.host).getContainer(rebuilt.status!.containerID!).remove({ force: true });
+    await eventually(
+      'recreated',
+      async () => {
+        const now = await containers();
+        return now.length === 1 && now[0]!.Id !== rebuilt.status?.containerID && now[0]!.State === 'running';
+      },
+      operator,
+    );
+
+    await kubectl(['delete', 'nc', 'web', '-n', ns, '--wait=true', '--timeout=60s']);
+    expect(await containers()).toEqual([]);
+  });
+});
