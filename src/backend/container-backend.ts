@@ -141,8 +141,8 @@ export interface ContainerConfig {
 export interface ContainerUpdate {
   resources?: Resources;
   restartPolicy?: RestartPolicyConfig;
-  /** A new process limit; 'unlimited' lifts it. */
-  pidsLimit?: number | 'unlimited';
+  /** A new process limit. */
+  pidsLimit?: number;
 }
 
 export type ContainerRunState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';

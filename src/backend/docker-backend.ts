@@ -270,8 +270,7 @@ export class DockerBackend implements ContainerBackend {
     }
     if (restartPolicy)
       body['RestartPolicy'] = { Name: restartPolicy.name, MaximumRetryCount: restartPolicy.maximumRetryCount };
-    // -1 lifts the limit (0 would mean "unchanged").
-    if (update.pidsLimit !== undefined) body['PidsLimit'] = update.pidsLimit === 'unlimited' ? -1 : update.pidsLimit;
+    if (update.pidsLimit !== undefined) body['PidsLimit'] = update.pidsLimit;
     await this.ignoring(undefined, () => this.docker.getContainer(id).update(body));
   }
 

@@ -228,8 +228,7 @@ export class MemoryBackend implements ContainerBackend {
     this.checkCpus(update.resources?.nanoCpus);
     if (update.resources) c.resources = { ...c.resources, ...update.resources };
     if (update.restartPolicy) c.restartPolicy = { ...update.restartPolicy };
-    if (update.pidsLimit === 'unlimited') delete c.pidsLimit;
-    else if (update.pidsLimit !== undefined) c.pidsLimit = update.pidsLimit;
+    if (update.pidsLimit !== undefined) c.pidsLimit = update.pidsLimit;
     this.emit('container', 'update', id, c.labels);
     return Promise.resolve();
   }

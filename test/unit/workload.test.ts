@@ -206,8 +206,9 @@ describe('what rebuilds and what changes in place', () => {
     expect(hash(spec)).not.toBe(base);
   });
 
-  it('pidsLimit, and which networks with which aliases, do not', () => {
-    expect(hash({ pidsLimit: 10 })).toBe(base);
+  it("pidsLimit's value, and which networks with which aliases, do not", () => {
+    expect(hash({ pidsLimit: 10 })).not.toBe(base);
+    expect(hash({ pidsLimit: 10 })).toBe(hash({ pidsLimit: 20 }));
     const one = hash({ networks: [{ name: 'a' }] });
     expect(
       hash({
@@ -258,17 +259,18 @@ describe('the planner in place', () => {
     );
   });
 
-  it('changes and lifts the process limit in place', () => {
+  it("changes the process limit in place, and leaves the engine's default alone without one", () => {
     expect(planFor({ networks: { front: ['web'], back: [] }, pidsLimit: 100 })).toBe(
       'Update c1 (in place: pids limit 100 -> 50)',
     );
-    const unlimited = desiredContainer(nativeContainer({ ...spec, pidsLimit: undefined }));
+    const engineDefault = desiredContainer(nativeContainer({ ...spec, pidsLimit: undefined }));
     const ops = plan({
-      desired: unlimited,
-      observed: observed({ networks: { front: ['web'], back: [] } }),
+      desired: { ...engineDefault, hash: desired.hash },
+      observed: observed({ networks: { front: ['web'], back: [] }, pidsLimit: 2048 }),
       deleting: false,
     });
-    expect(formatPlan(ops)).toBe('Update c1 (in place: pids limit 50 -> unlimited)');
+    // Podman gives every container 2048; a Docker daemon may have a default-pids-limit.
+    expect(formatPlan(ops)).toBe('');
   });
 
   it('rebuilds when the network the container was created on leaves the list', () => {

@@ -396,7 +396,9 @@ function compact(entries: Record<string, unknown>): Record<string, unknown> {
 /**
  * The container's networks, security, host mounts, devices and kernel limits. Only fields the
  * spec sets appear, with false and empty treated as unset, so an unchanged spec keeps its hash.
- * In place, not hashed: the attached networks (their aliases too) and pidsLimit. Hashed: the
+ * In place, not hashed: the attached networks (their aliases too) and pidsLimit's value (its
+ * presence is hashed: without one the engine's default limit applies, Podman's 2048 or a Docker
+ * daemon's default-pids-limit, which the operator leaves alone). Hashed: the
  * rest, and whether the container is created on one of spec.networks (without networkMode, the
  * first), because Docker cannot move a container between network modes.
  */
@@ -427,6 +429,7 @@ function workloadOf(spec: NativeContainerSpec): Workload {
   }) as Partial<ContainerConfig>;
   const hashed: Record<string, unknown> = { ...config };
   for (const inPlace of ['networkMode', 'endpoint', 'pidsLimit']) delete hashed[inPlace];
+  if (spec.pidsLimit !== undefined) hashed['pidsLimited'] = true;
   if (spec.networkMode !== undefined) hashed['networkMode'] = spec.networkMode;
   else if (networks.desired) hashed['onNetworks'] = true;
   return { config, hashed, ...(networks.desired ? { networks: networks.desired } : {}) };

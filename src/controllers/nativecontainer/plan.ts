@@ -313,7 +313,7 @@ function describeUpdate(c: ObservedContainer, u: ContainerUpdate): string {
       p.name === 'on-failure' && p.maximumRetryCount > 0 ? `${p.name}:${p.maximumRetryCount}` : p.name;
     parts.push(`restart policy ${c.restartPolicy ? fmt(c.restartPolicy) : 'none'} -> ${fmt(u.restartPolicy)}`);
   }
-  if (u.pidsLimit !== undefined) parts.push(`pids limit ${c.pidsLimit ?? 'unlimited'} -> ${u.pidsLimit}`);
+  if (u.pidsLimit !== undefined) parts.push(`pids limit ${c.pidsLimit ?? 'none'} -> ${u.pidsLimit}`);
   return `in place: ${parts.join(', ')}`;
 }
 
@@ -454,9 +454,12 @@ function networksToRemove(desired: Desired): Operation[] {
     }));
 }
 
-/** The process limit to set in place, 'unlimited' to lift it, or undefined when it is as desired. */
-function pidsLimitChange(c: ObservedContainer, desired: Desired): number | 'unlimited' | undefined {
+/**
+ * The process limit to set in place, or undefined when it is as desired. Without one in the spec
+ * the engine's default stays (Podman sets 2048, a Docker daemon may have default-pids-limit);
+ * adding or removing one rebuilds (the config hash), as for cpu and memory.
+ */
+function pidsLimitChange(c: ObservedContainer, desired: Desired): number | undefined {
   const want = desired.config.pidsLimit;
-  if (want === c.pidsLimit) return undefined;
-  return want ?? 'unlimited';
+  return want === undefined || want === c.pidsLimit ? undefined : want;
 }
