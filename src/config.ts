@@ -21,6 +21,8 @@ export interface OperatorConfig {
   watchIdleSeconds: number;
   /** ImageBuilds that run at once on one Docker host; the others wait (phase Pending). */
   buildsPerHost: number;
+  /** Keep the ValidatingAdmissionPolicy of the NativeContainerPolicies in line (NCO_ADMISSION_POLICY). */
+  admissionPolicy: boolean;
   /** How placement scores ContainerHosts: binpack fills the fullest first, spread the emptiest. */
   placementStrategy: 'binpack' | 'spread';
   /** How often a Ready ContainerHost is asked again, and its heartbeat written at most. */
@@ -64,6 +66,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): OperatorCon
     metricsPort: int(env, 'NCO_METRICS_PORT', 8080, 0),
     watchIdleSeconds: int(env, 'NCO_WATCH_IDLE_SECONDS', 150, 1),
     buildsPerHost: int(env, 'NCO_BUILDS_PER_HOST', 1, 1),
+    admissionPolicy: bool(env, 'NCO_ADMISSION_POLICY', true),
     placementStrategy: strategy(env),
     hostHeartbeatSeconds: int(env, 'NCO_HOST_HEARTBEAT_SECONDS', 10, 1),
     namespace: ownNamespace(env),

@@ -16,6 +16,7 @@ import { registerIndexes } from './controllers/indexes.ts';
 import { registerNativeContainerController } from './controllers/nativecontainer/controller.ts';
 import { DEFAULT_HOST, MANAGED_SELECTOR, ownerKey } from './controllers/nativecontainer/identity.ts';
 import { registerNativeContainerMetrics } from './controllers/nativecontainer/metrics.ts';
+import { registerPolicyController } from './controllers/policy/controller.ts';
 import { backoffDelay } from './runtime/backoff.ts';
 import { abortableDelay } from './runtime/delay.ts';
 import { EventRecorder } from './runtime/events.ts';
@@ -96,6 +97,7 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
       ),
     reflectorFor: (name, b) => reflectorFor(name, b, log, config),
   });
+  registerPolicyController({ manager, client, log, admission: config.admissionPolicy });
   registerContainerSecretController({
     manager,
     client,

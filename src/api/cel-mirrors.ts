@@ -50,6 +50,22 @@ const MIRRORS: Record<string, Mirror> = {
   '!has(self.hostIP) || has(self.hostPort)': (s) => !has(s, 'hostIP') || has(s, 'hostPort'),
   'isIP(self)': (s) => isCelIP(str(s)),
   'has(self.image) != has(self.imageFrom)': (s) => has(s, 'image') !== has(s, 'imageFrom'),
+  // NativeContainer: networks, mounts, GPUs and limits (issue 12)
+  "!has(self.networks) || size(self.networks) == 0 || !has(self.networkMode) || (self.networkMode != 'none' && self.networkMode != 'host')":
+    (s) =>
+      !nonEmpty(s, 'networks') || !has(s, 'networkMode') || !['none', 'host'].includes(str((s as Obj)['networkMode'])),
+  '!has(self.hostPaths) || self.hostPaths.all(h, !(has(self.volumes) && self.volumes.exists(v, v.mountPath == h.mountPath)) && !(has(self.tmpfs) && self.tmpfs.exists(t, t.mountPath == h.mountPath)))':
+    (s) => disjointMountPaths(s, 'hostPaths', ['volumes', 'tmpfs']),
+  '!has(self.tmpfs) || !has(self.volumes) || self.tmpfs.all(t, !self.volumes.exists(v, v.mountPath == t.mountPath))': (
+    s,
+  ) => disjointMountPaths(s, 'tmpfs', ['volumes']),
+  "self != 'host' && self != 'none'": (s) => s !== 'host' && s !== 'none',
+  "quantity(string(self)).compareTo(quantity('4Ki')) >= 0": (s) => atLeast(s, '4Ki'),
+  'has(self.count) != has(self.deviceIDs)': (s) => has(s, 'count') !== has(s, 'deviceIDs'),
+  'self.soft <= self.hard': (s) => Number((s as Obj)['soft']) <= Number((s as Obj)['hard']),
+  // NativeContainerPolicy
+  "(self.operator == 'In' || self.operator == 'NotIn') == (has(self.values) && size(self.values) > 0)": (s) =>
+    ['In', 'NotIn'].includes(str((s as Obj)['operator'])) === nonEmpty(s, 'values'),
   // ContainerSecret
   'has(self.passwordSecretRef) != has(self.dockerConfigSecretRef)': (s) =>
     has(s, 'passwordSecretRef') !== has(s, 'dockerConfigSecretRef'),
@@ -100,6 +116,19 @@ function repositoryLength(image: string): number {
 function atLeast(value: unknown, min: string): boolean {
   const q = parseQuantity(str(value));
   return q !== undefined && compareQuantity(q, parseQuantity(min)!) >= 0;
+}
+
+function nonEmpty(o: unknown, field: string): boolean {
+  const v = (o as Obj)[field];
+  return Array.isArray(v) && v.length > 0;
+}
+
+/** No mountPath of `field` occurs in any of `others` (each a list of objects with mountPath). */
+function disjointMountPaths(spec: unknown, field: string, others: string[]): boolean {
+  const paths = (name: string): string[] =>
+    (((spec as Obj)[name] as Obj[] | undefined) ?? []).map((m) => str(m['mountPath']));
+  const taken = new Set(others.flatMap(paths));
+  return paths(field).every((p) => !taken.has(p));
 }
 
 function atMost(value: unknown, max: string): boolean {

@@ -33,6 +33,21 @@ export const IMAGE_BUILD: ResourceKind = {
   kind: 'ImageBuild',
 };
 
+export const NATIVE_CONTAINER_POLICY: ResourceKind = {
+  group: GROUP,
+  version: VERSION,
+  plural: 'nativecontainerpolicies',
+  kind: 'NativeContainerPolicy',
+  clusterScoped: true,
+};
+
+export const NAMESPACE: ResourceKind = {
+  group: '',
+  version: 'v1',
+  plural: 'namespaces',
+  kind: 'Namespace',
+  clusterScoped: true,
+};
 export const CONTAINER_HOST: ResourceKind = {
   group: GROUP,
   version: VERSION,

@@ -60,6 +60,70 @@ export interface Logging {
   maxFiles?: number;
 }
 
+/** A Docker network the container is attached to (in place: docker network connect/disconnect). */
+export interface NetworkAttachment {
+  name: string;
+  aliases?: string[];
+  /** The operator creates the network when it does not exist, labelled as its own. */
+  create?: boolean;
+  /** With create: the network has no route outside (docker network create --internal). */
+  internal?: boolean;
+}
+
+export interface ExtraHost {
+  hostname: string;
+  ip: string;
+}
+
+export type SeccompProfileType = 'RuntimeDefault' | 'Unconfined';
+
+export interface SecurityContext {
+  /** uid or uid:gid. */
+  user?: string;
+  readOnlyRootFilesystem?: boolean;
+  capabilities?: { add?: string[]; drop?: string[] };
+  privileged?: boolean;
+  noNewPrivileges?: boolean;
+  seccompProfile?: { type: SeccompProfileType };
+  /** Run an init process (docker run --init) as PID 1. */
+  init?: boolean;
+}
+
+/** A path of the Docker host mounted into the container (a bind mount). */
+export interface HostPathMount {
+  path: string;
+  mountPath: string;
+  readOnly?: boolean;
+}
+
+export interface TmpfsMount {
+  mountPath: string;
+  size?: string | number;
+}
+
+/** A device of the Docker host made available in the container. */
+export interface DeviceMapping {
+  path: string;
+  containerPath?: string;
+  /** cgroup permissions: any of r, w, m. */
+  permissions?: string;
+}
+
+/** GPUs through Docker's device requests (docker run --gpus). */
+export interface GpuRequest {
+  /** A number of GPUs, or 'all'. Exactly one of count and deviceIDs. */
+  count?: number | string;
+  deviceIDs?: string[];
+  capabilities?: string[];
+  driver?: string;
+}
+
+export interface Ulimit {
+  name: string;
+  soft: number;
+  hard: number;
+}
+
 export type SelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
 
 /** Where the container runs: decided once and written to status.host. */
@@ -107,6 +171,23 @@ export interface NativeContainerSpec {
   logging?: Logging;
   restartRequest?: string;
   rebuildRequest?: string;
+  // What real workloads need (issue 12); each one a NativeContainerPolicy may have to allow.
+  networkMode?: string;
+  networks?: NetworkAttachment[];
+  dns?: string[];
+  dnsSearch?: string[];
+  extraHosts?: ExtraHost[];
+  securityContext?: SecurityContext;
+  hostPaths?: HostPathMount[];
+  tmpfs?: TmpfsMount[];
+  shmSize?: string | number;
+  devices?: DeviceMapping[];
+  gpus?: GpuRequest;
+  sysctls?: Record<string, string>;
+  ulimits?: Ulimit[];
+  pidsLimit?: number;
+  pidMode?: 'host';
+  ipcMode?: 'private' | 'shareable' | 'host';
 }
 
 export interface PortStatus {

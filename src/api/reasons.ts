@@ -45,6 +45,8 @@ export type NativeContainerReason =
   | 'SecretNotFound'
   | 'ConfigMapNotFound'
   | 'InvalidSpec'
+  /** What the spec asks of the Docker host no NativeContainerPolicy of the namespace allows. */
+  | 'PolicyViolation'
   // UpdateAvailable and RolledBack (spec.imageUpdate).
   | 'UpToDate'
   | 'UpdateAvailable'

@@ -55,9 +55,21 @@ export function forAjv(node: unknown): unknown {
   if (!node || typeof node !== 'object') return node;
   const entries = Object.entries(node as Record<string, unknown>).map(([k, v]) => [k, forAjv(v)] as const);
   const copy = Object.fromEntries(entries) as Record<string, unknown>;
-  if (copy['x-kubernetes-int-or-string'] === true && copy['pattern'] !== undefined) {
-    copy['anyOf'] = [{ type: 'integer' }, { type: 'string', pattern: copy['pattern'] }];
-    delete copy['pattern'];
+  if (copy['x-kubernetes-int-or-string'] === true) {
+    // String keywords go to the string branch, number keywords to the integer branch.
+    const take = (keys: string[]): Record<string, unknown> => {
+      const taken = Object.fromEntries(keys.filter((k) => copy[k] !== undefined).map((k) => [k, copy[k]]));
+      for (const k of keys) delete copy[k];
+      return taken;
+    };
+    const forString = take(['pattern', 'maxLength', 'minLength']);
+    const forInteger = take(['minimum', 'maximum']);
+    if (Object.keys(forString).length + Object.keys(forInteger).length > 0) {
+      copy['anyOf'] = [
+        { type: 'integer', ...forInteger },
+        { type: 'string', ...forString },
+      ];
+    }
   }
   return copy;
 }

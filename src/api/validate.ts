@@ -57,6 +57,10 @@ export function validateImageBuild(obj: unknown): string[] {
   return validateWith('imagebuilds.nativecontainer.io.yaml', obj);
 }
 
+export function validateNativeContainerPolicy(obj: unknown): string[] {
+  return validateWith('nativecontainerpolicies.nativecontainer.io.yaml', obj);
+}
+
 /** Every x-kubernetes-validations rule of the CRDs, for the test that each has a mirror. */
 export function crdRules(): string[] {
   const rules: string[] = [];
@@ -72,6 +76,7 @@ export function crdRules(): string[] {
     'nativecontainers.nativecontainer.io.yaml',
     'containersecrets.nativecontainer.io.yaml',
     'imagebuilds.nativecontainer.io.yaml',
+    'nativecontainerpolicies.nativecontainer.io.yaml',
     'containerhosts.nativecontainer.io.yaml',
   ];
   for (const file of files) {

@@ -45,6 +45,48 @@ export interface LogConfig {
   config: Record<string, string>;
 }
 
+/** A path of the Docker host (bind) or a memory file system (tmpfs) mounted into the container. */
+export interface HostMount {
+  type: 'bind' | 'tmpfs';
+  /** bind: the path on the Docker host. */
+  source?: string;
+  target: string;
+  readOnly: boolean;
+  /** tmpfs: its largest size; undefined leaves the kernel's default. */
+  sizeBytes?: number;
+}
+
+/** A Docker network the container is attached to, with its DNS aliases. */
+export interface NetworkEndpoint {
+  name: string;
+  aliases: string[];
+}
+
+export interface DeviceMappingConfig {
+  pathOnHost: string;
+  pathInContainer: string;
+  cgroupPermissions: string;
+}
+
+/** Docker's DeviceRequest (docker run --gpus): count -1 is every device. */
+export interface DeviceRequestConfig {
+  driver: string;
+  count: number;
+  deviceIDs: string[];
+  capabilities: string[][];
+}
+
+export interface UlimitConfig {
+  name: string;
+  soft: number;
+  hard: number;
+}
+
+/** Options of a network the operator creates. */
+export interface NetworkOptions {
+  internal: boolean;
+}
+
 /** Everything needed to create one container. */
 export interface ContainerConfig {
   name: string;
@@ -67,12 +109,40 @@ export interface ContainerConfig {
   stopSignal?: string;
   stopTimeoutSeconds?: number;
   log: LogConfig;
+  // Issue 12: what real workloads need. Undefined leaves Docker's (or the backend's) default.
+  /** HostConfig.NetworkMode; undefined: the backend's default. */
+  networkMode?: string;
+  /** The endpoint created with the container (Docker's API takes one at create); others are connected after. */
+  endpoint?: NetworkEndpoint;
+  dns?: string[];
+  dnsSearch?: string[];
+  /** host:ip lines for /etc/hosts. */
+  extraHosts?: string[];
+  user?: string;
+  readOnlyRootfs?: boolean;
+  capAdd?: string[];
+  capDrop?: string[];
+  privileged?: boolean;
+  /** no-new-privileges, seccomp=unconfined. */
+  securityOpt?: string[];
+  init?: boolean;
+  hostMounts?: HostMount[];
+  shmSizeBytes?: number;
+  devices?: DeviceMappingConfig[];
+  deviceRequests?: DeviceRequestConfig[];
+  sysctls?: Record<string, string>;
+  ulimits?: UlimitConfig[];
+  pidsLimit?: number;
+  pidMode?: string;
+  ipcMode?: string;
 }
 
 /** What can change in place on an existing container. */
 export interface ContainerUpdate {
   resources?: Resources;
   restartPolicy?: RestartPolicyConfig;
+  /** A new process limit. */
+  pidsLimit?: number;
 }
 
 export type ContainerRunState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -105,6 +175,12 @@ export interface ObservedContainer {
   resources?: Resources;
   restartPolicy?: RestartPolicyConfig;
   ports?: PortMapping[];
+  /** HostConfig.NetworkMode as Docker reports it (default, bridge, none, host or a network name). */
+  networkMode?: string;
+  /** Attached networks by name, each with its aliases (without the short ID Docker adds). */
+  networks?: Record<string, string[]>;
+  /** The process limit; undefined when there is none. */
+  pidsLimit?: number;
 }
 
 export interface ObservedVolume {
@@ -131,7 +207,7 @@ export interface RegistryAuth {
  * is the word before any colon ("health_status: healthy" is health_status, detail "healthy").
  */
 export interface EngineEvent {
-  type: 'container' | 'image' | 'volume';
+  type: 'container' | 'image' | 'volume' | 'network';
   action: string;
   detail?: string;
   id: string;
@@ -213,6 +289,17 @@ export interface ContainerBackend {
   createVolume(name: string, labels: Record<string, string>): Promise<void>;
   /** Removes a named volume; one already gone is not an error. */
   removeVolume(name: string): Promise<void>;
+  /** Creates a network; one of that name that exists already is kept as it is. */
+  createNetwork(name: string, options: NetworkOptions, labels: Record<string, string>): Promise<void>;
+  /**
+   * Removes a network if it carries all of these labels and no container is attached; one that
+   * is gone, not ours or still in use is left alone (not an error).
+   */
+  removeNetwork(name: string, labels: Record<string, string>): Promise<void>;
+  /** Attaches the container to a network with these aliases. */
+  connect(id: string, network: string, aliases: string[]): Promise<void>;
+  /** Detaches the container from a network; one not attached is not an error. */
+  disconnect(id: string, network: string): Promise<void>;
   /**
    * Streams container and image events; resolves when the stream ends or the signal aborts,
    * rejects when it fails. `connected` is called once the stream is open.

@@ -14,12 +14,14 @@ import {
   StaleTaskError,
   type ContainerBackend,
   type ContainerConfig,
+  type HostMount,
   type ContainerRunState,
   type ContainerSummary,
   type EngineEvent,
   type ImageSummary,
   type KnownDigests,
   type ContainerUpdate,
+  type NetworkOptions,
   type EngineInfo,
   type ObservedContainer,
   type ObservedVolume,
@@ -268,6 +270,7 @@ export class DockerBackend implements ContainerBackend {
     }
     if (restartPolicy)
       body['RestartPolicy'] = { Name: restartPolicy.name, MaximumRetryCount: restartPolicy.maximumRetryCount };
+    if (update.pidsLimit !== undefined) body['PidsLimit'] = update.pidsLimit;
     await this.ignoring(undefined, () => this.docker.getContainer(id).update(body));
   }
 
@@ -294,6 +297,51 @@ export class DockerBackend implements ContainerBackend {
 
   async removeVolume(name: string): Promise<void> {
     await this.ignoring(404, () => this.docker.getVolume(name).remove());
+  }
+
+  async createNetwork(name: string, options: NetworkOptions, labels: Record<string, string>): Promise<void> {
+    try {
+      await this.docker.createNetwork({ Name: name, CheckDuplicate: true, Internal: options.internal, Labels: labels });
+    } catch (err) {
+      // Created meanwhile (by another resource, or by hand): it is used as it is.
+      if (statusOf(err) === 409 || /already exists/.test(messageOf(err))) return;
+      throw this.translate(err);
+    }
+  }
+
+  async removeNetwork(name: string, labels: Record<string, string>): Promise<void> {
+    let info: { Labels?: Record<string, string>; Containers?: Record<string, unknown> };
+    try {
+      info = await this.docker.getNetwork(name).inspect();
+    } catch (err) {
+      if (statusOf(err) === 404) return;
+      throw this.translate(err);
+    }
+    const ours = Object.entries(labels).every(([k, v]) => info.Labels?.[k] === v);
+    if (!ours || Object.keys(info.Containers ?? {}).length > 0) return;
+    try {
+      await this.docker.getNetwork(name).remove();
+    } catch (err) {
+      // Gone meanwhile, or a container was attached since: it stays.
+      if (statusOf(err) === 404 || statusOf(err) === 403 || statusOf(err) === 409) return;
+      if (/active endpoints/.test(messageOf(err))) return;
+      throw this.translate(err);
+    }
+  }
+
+  async connect(id: string, network: string, aliases: string[]): Promise<void> {
+    await this.call(() =>
+      this.docker.getNetwork(network).connect({ Container: id, EndpointConfig: { Aliases: aliases } }),
+    );
+  }
+
+  async disconnect(id: string, network: string): Promise<void> {
+    try {
+      await this.docker.getNetwork(network).disconnect({ Container: id, Force: false });
+    } catch (err) {
+      if (statusOf(err) === 404 || /is not connected/.test(messageOf(err))) return;
+      throw this.translate(err);
+    }
   }
 
   async events(onEvent: (e: EngineEvent) => void, signal: AbortSignal, connected: () => void): Promise<void> {
@@ -373,9 +421,19 @@ function createOptions(config: ContainerConfig, networkMode: string | undefined)
           },
         }
       : {}),
+    ...userAndEndpoint(config),
     HostConfig: {
-      ...(networkMode ? { NetworkMode: networkMode } : {}),
-      Mounts: config.mounts.map((m) => ({ Type: 'volume', Source: m.volume, Target: m.target, ReadOnly: m.readOnly })),
+      ...hostOptions(config),
+      ...networkModeOf(config, networkMode),
+      Mounts: [
+        ...config.mounts.map((m): Docker.MountSettings => ({
+          Type: 'volume',
+          Source: m.volume,
+          Target: m.target,
+          ReadOnly: m.readOnly,
+        })),
+        ...(config.hostMounts ?? []).map(hostMount),
+      ],
       PortBindings: Object.fromEntries(
         published.map((p) => [portKey(p), [{ HostIp: p.hostIP ?? '', HostPort: String(p.hostPort) }]]),
       ),
@@ -387,6 +445,79 @@ function createOptions(config: ContainerConfig, networkMode: string | undefined)
         : {}),
     },
   };
+}
+
+type HostConfigOptions = Omit<Docker.HostConfig, 'Mounts'>;
+
+function userAndEndpoint(config: ContainerConfig): Partial<Docker.ContainerCreateOptions> {
+  const endpoint = config.endpoint;
+  return {
+    ...(config.user ? { User: config.user } : {}),
+    ...(endpoint ? { NetworkingConfig: { EndpointsConfig: { [endpoint.name]: { Aliases: endpoint.aliases } } } } : {}),
+  };
+}
+
+/** The resource's own network mode, else the backend's default, else none at all (Docker's bridge). */
+function networkModeOf(config: ContainerConfig, fallback: string | undefined): { NetworkMode?: string } {
+  const mode = config.networkMode ?? fallback;
+  return mode ? { NetworkMode: mode } : {};
+}
+
+/** The HostConfig of issue 12's fields: only those the config sets, so older containers compare equal. */
+function hostOptions(c: ContainerConfig): HostConfigOptions {
+  const entries: [string, unknown][] = [
+    ['Dns', c.dns],
+    ['DnsSearch', c.dnsSearch],
+    ['ExtraHosts', c.extraHosts],
+    ['ReadonlyRootfs', trueOrUndefined(c.readOnlyRootfs)],
+    ['CapAdd', c.capAdd],
+    ['CapDrop', c.capDrop],
+    ['Privileged', trueOrUndefined(c.privileged)],
+    ['SecurityOpt', c.securityOpt],
+    ['Init', trueOrUndefined(c.init)],
+    ['ShmSize', c.shmSizeBytes],
+    [
+      'Devices',
+      c.devices?.map((d) => ({
+        PathOnHost: d.pathOnHost,
+        PathInContainer: d.pathInContainer,
+        CgroupPermissions: d.cgroupPermissions,
+      })),
+    ],
+    [
+      'DeviceRequests',
+      c.deviceRequests?.map((r) => ({
+        Driver: r.driver,
+        Count: r.count,
+        DeviceIDs: r.deviceIDs,
+        Capabilities: r.capabilities,
+        Options: {},
+      })),
+    ],
+    ['Sysctls', c.sysctls],
+    ['Ulimits', c.ulimits?.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard }))],
+    ['PidsLimit', c.pidsLimit],
+    ['PidMode', c.pidMode],
+    ['IpcMode', c.ipcMode],
+  ];
+  return Object.fromEntries(entries.filter(([, v]) => v !== undefined));
+}
+
+function trueOrUndefined(flag: boolean | undefined): true | undefined {
+  return flag === true ? true : undefined;
+}
+
+function hostMount(m: HostMount): Docker.MountSettings {
+  if (m.type === 'tmpfs') {
+    return {
+      Type: 'tmpfs',
+      Source: '',
+      Target: m.target,
+      ReadOnly: m.readOnly,
+      ...(m.sizeBytes !== undefined ? { TmpfsOptions: { SizeBytes: m.sizeBytes, Mode: 0o1777 } } : {}),
+    };
+  }
+  return { Type: 'bind', Source: m.source ?? '', Target: m.target, ReadOnly: m.readOnly };
 }
 
 function observedFrom(info: Docker.ContainerInspectInfo, imageDigest: string | undefined): ObservedContainer {
@@ -401,6 +532,7 @@ function observedFrom(info: Docker.ContainerInspectInfo, imageDigest: string | u
     restartCount: info.RestartCount,
     ...hostConfigOf(info.HostConfig),
     ports: portsOf(info),
+    ...networksOf(info),
   };
 }
 
@@ -443,7 +575,19 @@ function hostConfigOf(host: Docker.ContainerInspectInfo['HostConfig']): Partial<
       name: (policy.Name || 'no') as RestartPolicyName,
       maximumRetryCount: policy.MaximumRetryCount,
     },
+    // null, 0 and -1 all mean no limit.
+    ...(host.PidsLimit && host.PidsLimit > 0 ? { pidsLimit: host.PidsLimit } : {}),
   };
+}
+
+/** The network mode and the attached networks; aliases without the short ID Docker adds to each. */
+function networksOf(info: Docker.ContainerInspectInfo): Pick<ObservedContainer, 'networkMode' | 'networks'> {
+  const short = info.Id.slice(0, 12);
+  const attached = (info.NetworkSettings?.Networks ?? {}) as Record<string, { Aliases?: string[] | null }>;
+  const networks = Object.fromEntries(
+    Object.entries(attached).map(([name, n]) => [name, (n.Aliases ?? []).filter((a) => a !== short)]),
+  );
+  return { ...(info.HostConfig.NetworkMode ? { networkMode: info.HostConfig.NetworkMode } : {}), networks };
 }
 
 function portsOf(info: Docker.ContainerInspectInfo): PortMapping[] {

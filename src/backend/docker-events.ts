@@ -23,7 +23,7 @@ export async function streamEngineEvents(
   signal: AbortSignal,
   connected: () => void,
 ): Promise<void> {
-  const filters = { type: ['container' as const, 'image' as const, 'volume' as const] };
+  const filters = { type: ['container' as const, 'image' as const, 'volume' as const, 'network' as const] };
   const stream: NodeJS.ReadableStream & { destroy?: () => void } = await docker.getEvents({
     filters,
     abortSignal: signal,
@@ -51,7 +51,7 @@ export async function streamEngineEvents(
   });
 }
 
-const EVENT_TYPES = new Set(['container', 'image', 'volume']);
+const EVENT_TYPES = new Set(['container', 'image', 'volume', 'network']);
 
 export function parseEvent(line: string): EngineEvent | undefined {
   const raw = parseJson(line);

@@ -17,6 +17,7 @@ import {
   type EngineEvent,
   type EngineInfo,
   type ImageSummary,
+  type NetworkOptions,
   type ObservedContainer,
   type ObservedVolume,
   type PullProgress,
@@ -43,6 +44,8 @@ export class MemoryBackend implements ContainerBackend {
   readonly containers = new Map<string, ObservedContainer>();
   readonly volumes = new Map<string, ObservedVolume>();
   readonly imageNames = new Set<string>();
+  /** Networks by name: their labels and options. */
+  readonly networks = new Map<string, { labels: Record<string, string>; options: NetworkOptions }>();
   /** A registry: tag reference -> the digest (sha256:...) it has there now. */
   readonly registry = new Map<string, string>();
   /** Local image name -> the registry digest it was pulled at. */
@@ -163,7 +166,13 @@ export class MemoryBackend implements ContainerBackend {
       restartPolicy: { ...config.restartPolicy },
       ports: config.ports.map((p) => ({ ...p })),
       ...(config.healthcheck ? { health: 'starting' as const } : {}),
+      networkMode: config.networkMode ?? 'default',
+      networks: networksAtCreate(config),
+      ...(config.pidsLimit !== undefined ? { pidsLimit: config.pidsLimit } : {}),
     };
+    if (config.endpoint && !this.networks.has(config.endpoint.name)) {
+      throw new NotFoundError(`network ${config.endpoint.name} not found`);
+    }
     this.containers.set(id, c);
     if (config.command?.[0] !== undefined) this.commands.set(id, config.command[0]);
     this.mounts.set(
@@ -219,6 +228,7 @@ export class MemoryBackend implements ContainerBackend {
     this.checkCpus(update.resources?.nanoCpus);
     if (update.resources) c.resources = { ...c.resources, ...update.resources };
     if (update.restartPolicy) c.restartPolicy = { ...update.restartPolicy };
+    if (update.pidsLimit !== undefined) c.pidsLimit = update.pidsLimit;
     this.emit('container', 'update', id, c.labels);
     return Promise.resolve();
   }
@@ -263,6 +273,50 @@ export class MemoryBackend implements ContainerBackend {
     const inUse = [...this.mounts.values()].some((volumes) => volumes.includes(name));
     if (inUse) throw new ConflictError(`volume ${name} is in use`);
     if (this.volumes.delete(name)) this.emit('volume', 'destroy', name, { driver: 'local' });
+    return Promise.resolve();
+  }
+
+  async createNetwork(name: string, options: NetworkOptions, labels: Record<string, string>): Promise<void> {
+    this.enter('createNetwork');
+    if (!this.networks.has(name)) {
+      this.networks.set(name, { labels: { ...labels }, options: { ...options } });
+      this.emit('network', 'create', name, { name });
+    }
+    return Promise.resolve();
+  }
+
+  async removeNetwork(name: string, labels: Record<string, string>): Promise<void> {
+    this.enter('removeNetwork');
+    const n = this.networks.get(name);
+    if (!n || !matches(n.labels, labels)) return Promise.resolve();
+    if ([...this.containers.values()].some((c) => c.networks?.[name] !== undefined)) return Promise.resolve();
+    this.networks.delete(name);
+    this.emit('network', 'destroy', name, { name });
+    return Promise.resolve();
+  }
+
+  async connect(id: string, network: string, aliases: string[]): Promise<void> {
+    const c = this.must('connect', id);
+    if (!this.networks.has(network)) throw new NotFoundError(`network ${network} not found`);
+    if (c.networkMode === 'none' || c.networkMode === 'host') {
+      throw new InvalidConfigError(
+        'container sharing network namespace with another container or host cannot be connected to any other network',
+      );
+    }
+    if (c.networks?.[network] !== undefined)
+      throw new ConflictError(`endpoint with name ${c.name} already exists in network ${network}`);
+    c.networks = { ...c.networks, [network]: [...aliases] };
+    this.emit('network', 'connect', network, { container: id, name: network });
+    return Promise.resolve();
+  }
+
+  async disconnect(id: string, network: string): Promise<void> {
+    const c = this.must('disconnect', id);
+    if (c.networks?.[network] === undefined) return Promise.resolve();
+    const rest = { ...c.networks };
+    delete rest[network];
+    c.networks = rest;
+    this.emit('network', 'disconnect', network, { container: id, name: network });
     return Promise.resolve();
   }
 
@@ -349,6 +403,14 @@ export class MemoryBackend implements ContainerBackend {
     const event: EngineEvent = { type, action, id, attributes: { ...attributes }, timeMs: this.now() };
     for (const listener of [...this.listeners]) listener(event);
   }
+}
+
+/** The networks Docker attaches at create: the endpoint given, else the network the mode names. */
+function networksAtCreate(config: ContainerConfig): Record<string, string[]> {
+  if (config.endpoint) return { [config.endpoint.name]: [...config.endpoint.aliases] };
+  const mode = config.networkMode ?? 'default';
+  if (mode === 'none' || mode === 'host') return {};
+  return { [mode === 'default' ? 'bridge' : mode]: [] };
 }
 
 function matches(have: Record<string, string>, want: Record<string, string>): boolean {

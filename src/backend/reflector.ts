@@ -357,6 +357,8 @@ export class Reflector {
     if (e.type === 'image') return this.imagesChanged();
     // Only a volume's coming and going changes the list; mount and unmount come with every start.
     if (e.type === 'volume') return e.action === 'create' || e.action === 'destroy' ? this.volumesChanged() : undefined;
+    // A container attached to or detached from a network (by the executor, or by hand: drift).
+    if (e.type === 'network') return this.networkChanged(e);
     if (this.selects(e.attributes)) this.onContainerEvent(e);
   }
 
@@ -380,6 +382,12 @@ export class Reflector {
         // kill is followed by die, a restart by die and start).
         return;
     }
+  }
+
+  private networkChanged(e: ReceivedEvent): void {
+    const id = e.attributes['container'];
+    if ((e.action !== 'connect' && e.action !== 'disconnect') || id === undefined || !this.entries.has(id)) return;
+    this.changed({ ...e, id });
   }
 
   private changed(e: ReceivedEvent): void {

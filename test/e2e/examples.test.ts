@@ -11,7 +11,17 @@ import type { NativeContainer } from '../../src/api/native-container.ts';
 import type { Registry } from '../../src/local/registry.ts';
 import type { ProcessHandle } from '../../src/local/processes.ts';
 import { TEST_IMAGE } from '../../src/local/test-image.ts';
-import { condition, forgetImages, registryWith, waitForReason, forgetRegistry } from './helpers.ts';
+import {
+  applyAdmitted,
+  applyPolicies,
+  condition,
+  forgetImages,
+  forgetRegistry,
+  refusedAtAdmission,
+  registryWith,
+  waitForReason,
+} from './helpers.ts';
+import { parseAllDocuments } from 'yaml';
 import { containersOf, createNamespace, docker, EXAMPLES, getJson, kubectl, startOperator } from './support.ts';
 import { cleanupSteps } from './cleanup.ts';
 
@@ -116,6 +126,7 @@ describe('the example manifests', () => {
     // Nothing of this file may keep later files' operators busy (their registries are gone then).
     await cleanupSteps([
       () => kubectl(['delete', 'nc,ib,csec', '--all', '-n', ns, '--timeout=60s'], { allowFail: true }),
+      () => kubectl(['delete', 'ncpol', 'host-logs', 'gpu-workloads', '--ignore-not-found']),
       () => operator?.stop(),
       () => forgetRegistry(registry),
       () => registry?.stop(),
@@ -183,6 +194,36 @@ describe('the example manifests', () => {
     const nc = await waitForReason<NativeContainer>(['-n', ns, 'nc', 'site'], 'Ready', 'Running', operator);
     expect(nc.status?.imageDigest).toBe(built.status?.image);
     await kubectl(['delete', '-n', ns, '-f', '-', '--timeout=120s'], { input: manifest });
+  });
+
+  it('mounts /var/log read-only with policy/host-path.yaml, once its namespace is labelled for the policy', async () => {
+    const manifest = readFileSync(join(EXAMPLES, 'policy', 'host-path.yaml'), 'utf8');
+    const [policy, workload] = parseAllDocuments(manifest).map((d) => d.toJS() as Record<string, unknown>);
+    // Without the label no policy selects the namespace: kubectl apply refuses the host path.
+    await applyPolicies([policy!], operator);
+    expect(await refusedAtAdmission(ns, workload)).toMatch(/^spec\.hostPaths: \/var\/log read-only is not allowed/);
+    await kubectl(['label', 'namespace', ns, 'example.com/host-logs=true']);
+    await applyAdmitted(ns, workload);
+    await waitForReason<NativeContainer>(['-n', ns, 'nc', 'log-reader'], 'Ready', 'Running', operator);
+    const [info] = await containersOf(ns, 'log-reader');
+    const c = await docker().getContainer(info!.Id).inspect();
+    expect(c.Mounts.map((m) => [m.Type, m.Source, m.Destination, m.RW])).toEqual([
+      ['bind', '/var/log', '/host/log', false],
+    ]);
+    expect(c.HostConfig).toMatchObject({ ReadonlyRootfs: true, CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges'] });
+    await kubectl(['delete', '-n', ns, 'nc/log-reader', '--timeout=60s']);
+  });
+
+  it('admits the GPU workload of policy/gpu.yaml only where its policy selects the namespace (no GPU to run it here)', async () => {
+    const manifest = readFileSync(join(EXAMPLES, 'policy', 'gpu.yaml'), 'utf8');
+    const [policy, workload] = parseAllDocuments(manifest).map((d) => d.toJS() as Record<string, unknown>);
+    await applyPolicies([policy!], operator);
+    // The namespace is selected by host-logs by now, which allows no GPU.
+    expect(await refusedAtAdmission(ns, workload)).toMatch(
+      /^spec\.gpus: a GPU request is not allowed by .*\(host-logs\)/,
+    );
+    await kubectl(['label', 'namespace', ns, 'example.com/gpus=true']);
+    await applyAdmitted(ns, workload, true);
   });
 
   it('removes every container when the examples are deleted', async () => {

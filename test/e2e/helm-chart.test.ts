@@ -50,7 +50,7 @@ describe('the Helm chart', () => {
     expect(res.stdout).toContain('deployment.apps/nco-dry-native-container-operator created (server dry run)');
   });
 
-  it('renders namespaced Roles and nothing cluster-wide but reading ContainerHosts when watchNamespaces is set, and the API server accepts them', async () => {
+  it('renders namespaced Roles and cluster-wide only reading ContainerHosts and what policies need when watchNamespaces is set, and the API server accepts them', async () => {
     const watched = [await createNamespace('chart-a'), await createNamespace('chart-b')];
     const rendered = await renderChart(
       'nco-scoped',
@@ -58,13 +58,20 @@ describe('the Helm chart', () => {
       watched.map((w, i) => `--set=watchNamespaces[${i}]=${w}`),
     );
     const objects = objectsOf(rendered);
-    // ContainerHosts are cluster-scoped: reading them (and writing their status) is all that is cluster-wide.
+    // ContainerHosts and NativeContainerPolicies are cluster-scoped (policies select namespaces by
+    // label): reading them, writing their status and the admission policy are all that is cluster-wide.
     const cluster = objects.filter((o) => o.kind.startsWith('Cluster'));
     expect(cluster.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
       'ClusterRole/nco-scoped-native-container-operator-hosts',
+      'ClusterRole/nco-scoped-native-container-operator-policies',
       'ClusterRoleBinding/nco-scoped-native-container-operator-hosts',
+      'ClusterRoleBinding/nco-scoped-native-container-operator-policies',
     ]);
-    const hostsRole = cluster.find((o) => o.kind === 'ClusterRole') as unknown as { rules: { resources: string[] }[] };
+    const hostsRole = cluster.find(
+      (o) => o.kind === 'ClusterRole' && o.metadata.name.endsWith('-hosts'),
+    ) as unknown as {
+      rules: { resources: string[] }[];
+    };
     expect(hostsRole.rules.flatMap((r) => r.resources).sort()).toEqual(['containerhosts', 'containerhosts/status']);
     const roles = objects.filter((o) => o.kind === 'Role' && !o.metadata.name.endsWith('-leader-election'));
     expect(roles.map((r) => r.metadata.namespace).sort()).toEqual([...watched].sort());

@@ -191,6 +191,61 @@ export function sleeper(name: string, spec: Record<string, unknown> = {}): Recor
   };
 }
 
+/** A NativeContainerPolicy manifest (cluster-scoped). */
+export function ncPolicy(name: string, spec: Record<string, unknown>): Record<string, unknown> {
+  return { apiVersion: 'nativecontainer.io/v1alpha1', kind: 'NativeContainerPolicy', metadata: { name }, spec };
+}
+
+/**
+ * Applies NativeContainerPolicies and waits until the operator reports each Ready for its
+ * generation: then the admission policy says what they say (the API server loads it within moments).
+ */
+export async function applyPolicies(policies: Record<string, unknown>[], operator?: ProcessHandle): Promise<void> {
+  for (const p of policies) await kubectl(['apply', '-f', '-'], { input: JSON.stringify(p) });
+  for (const p of policies) {
+    const name = (p['metadata'] as { name: string }).name;
+    await waitFor(`policy ${name} Ready`, ['ncpol', name], (o) => condition(o, 'Ready')?.status === 'True', operator);
+  }
+}
+
+const ADMISSION_DENIED = /ValidatingAdmissionPolicy '[^']+' with binding '[^']+' denied request: (.*)/;
+
+/** The admission policy's refusal of a kubectl apply, or undefined when the apply went through. */
+export async function applyRefusal(namespace: string, manifest: unknown, dryRun = false): Promise<string | undefined> {
+  const res = await kubectl(['apply', '-n', namespace, ...(dryRun ? ['--dry-run=server'] : []), '-f', '-'], {
+    input: JSON.stringify(manifest),
+    allowFail: true,
+  });
+  if (res.code === 0) return undefined;
+  const refused = ADMISSION_DENIED.exec(res.stderr);
+  if (!refused) throw new Error(`kubectl apply failed otherwise: ${res.stderr}`);
+  return refused[1]!.trim();
+}
+
+/**
+ * kubectl apply of something a policy just allowed: the API server's copy of the admission
+ * policy may trail the operator's write by a moment, so a refusal is tried again for a while.
+ */
+export async function applyAdmitted(namespace: string, manifest: unknown, dryRun = false): Promise<void> {
+  let refusal: string | undefined;
+  await eventually('kubectl apply admitted', async () => {
+    refusal = await applyRefusal(namespace, manifest, dryRun);
+    return refusal === undefined;
+  }).catch((err: unknown) => {
+    throw new Error(`${String(err)}; last refusal: ${refusal}`);
+  });
+}
+
+/** The refusal of something a policy does not allow, once the API server's admission policy says so. */
+export async function refusedAtAdmission(namespace: string, manifest: unknown): Promise<string> {
+  let refusal: string | undefined;
+  await eventually('kubectl apply refused', async () => {
+    refusal = await applyRefusal(namespace, manifest, true);
+    return refusal !== undefined;
+  });
+  return refusal!;
+}
+
 /**
  * The end of a file with its own registry: its NativeContainers and ContainerSecrets go first
  * (nothing may keep later files' operators busy with a registry that is gone), then its

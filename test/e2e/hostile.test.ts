@@ -11,7 +11,7 @@ import type { ProcessHandle } from '../../src/local/processes.ts';
 import { TEST_IMAGE } from '../../src/local/test-image.ts';
 import { isCondition, isRejected, loadCorpus, outcomeIn, type HostileEntry } from '../hostile/corpus.ts';
 import { cleanupSteps } from './cleanup.ts';
-import { condition, execIn, kubectlApply, sleeper, waitFor } from './helpers.ts';
+import { condition, execIn, kubectlApply, refusedAtAdmission, sleeper, waitFor } from './helpers.ts';
 import { containersOf, createNamespace, docker, kubectl, startOperator } from './support.ts';
 
 const CORPUS = loadCorpus();
@@ -40,6 +40,9 @@ describe('the hostile corpus through the API server and the operator', () => {
   beforeAll(async () => {
     ns = await createNamespace('hostile');
     operator = startOperator('hostile');
+    // The operator writes the admission policy of the NativeContainerPolicies as it starts; the
+    // policy entries are refused by it, so wait until the API server enforces it.
+    await refusedAtAdmission(ns, sleeper('admission-probe', { securityContext: { privileged: true } }));
     // The accepted entries (and holders first) go in while the rejected ones are being sent, and
     // a healthy resource in the middle of it all.
     const holders = accepted.filter((e) => e.holder);

@@ -64,6 +64,7 @@ export async function chartIdentity(release: string, namespace: string, args: st
     '--show-only=templates/rbac.yaml',
     '--show-only=templates/containerhost-rbac.yaml',
     '--show-only=templates/leader-election-rbac.yaml',
+    '--show-only=templates/policy-rbac.yaml',
   ]);
   await kubectl(['apply', '-f', '-'], { input: manifests });
   const sa = objectsOf(manifests).find((o) => o.kind === 'ServiceAccount');

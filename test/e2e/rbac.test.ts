@@ -95,6 +95,24 @@ describe('the chart RBAC for all namespaces', () => {
     ['read a ConfigMap', ['get', 'configmaps', '-n', 'WORK']],
     ['create an Event', ['create', 'events', '-n', 'WORK']],
     ['take the Lease in its own namespace', ['update', 'leases.coordination.k8s.io', '-n', 'HOME']],
+    ['watch NativeContainerPolicies', { verb: 'watch', group: GROUP, resource: 'nativecontainerpolicies' }],
+    [
+      'write the status of a NativeContainerPolicy',
+      { verb: 'patch', group: GROUP, resource: 'nativecontainerpolicies', subresource: 'status' },
+    ],
+    ['watch namespaces, whose labels select policies', ['watch', 'namespaces']],
+    ['create the admission policy', ['create', 'validatingadmissionpolicies.admissionregistration.k8s.io']],
+    [
+      'update its own admission policy',
+      ['update', 'validatingadmissionpolicies.admissionregistration.k8s.io/nativecontainerpolicies.nativecontainer.io'],
+    ],
+    [
+      'update its own admission policy binding',
+      [
+        'update',
+        'validatingadmissionpolicybindings.admissionregistration.k8s.io/nativecontainerpolicies.nativecontainer.io',
+      ],
+    ],
   ] as [string, string[] | Attributes][])('lets the operator %s', async (_what, check) => {
     expect(await allowed(identity, fill(check))).toBe(true);
   });
@@ -115,6 +133,15 @@ describe('the chart RBAC for all namespaces', () => {
     ['change its own RBAC', ['update', 'clusterroles.rbac.authorization.k8s.io']],
     ['change CRDs', ['update', 'customresourcedefinitions.apiextensions.k8s.io']],
     ['impersonate users', ['impersonate', 'users']],
+    ['change NativeContainerPolicies', { verb: 'update', group: GROUP, resource: 'nativecontainerpolicies' }],
+    ['create NativeContainerPolicies', { verb: 'create', group: GROUP, resource: 'nativecontainerpolicies' }],
+    ['change namespaces', ['patch', 'namespaces']],
+    [
+      'change another admission policy',
+      ['update', 'validatingadmissionpolicies.admissionregistration.k8s.io/someone-elses'],
+    ],
+    ['delete admission policies', ['delete', 'validatingadmissionpolicies.admissionregistration.k8s.io']],
+    ['change webhooks', ['update', 'validatingwebhookconfigurations.admissionregistration.k8s.io']],
   ] as [string, string[] | Attributes][])('does not let the operator %s', async (_what, check) => {
     expect(await allowed(identity, fill(check))).toBe(false);
   });

@@ -19,6 +19,7 @@ import { formatPlan, isRebuild, plan } from '../../src/controllers/nativecontain
 import type { ReferenceLookup } from '../../src/controllers/nativecontainer/references.ts';
 import { computeStatus } from '../../src/controllers/nativecontainer/status.ts';
 import { TEST_IMAGE } from '../../src/local/test-image.ts';
+import { evaluate } from '../../src/policy/evaluate.ts';
 import { isCondition, isRejected, loadCorpus, outcomeIn, type HostileEntry } from '../hostile/corpus.ts';
 import { syncedReflector, until } from './fixtures.ts';
 
@@ -91,7 +92,9 @@ async function reconcileRounds(nc: NativeContainer): Promise<Reconciled & { refu
   let problem: Problem | undefined;
   let refused: unknown;
   for (let round = 0; round < 5 && !problem; round++) {
-    const g = await gather(nc, { refs: NOTHING, hosts, expectations: new Expectations() });
+    // No NativeContainerPolicy selects the namespace: the built-in default applies, as in the operator.
+    const policy = (r: NativeContainer): string | undefined => evaluate(r.spec, NAMESPACE, {}, []).message;
+    const g = await gather(nc, { refs: NOTHING, policy, hosts, expectations: new Expectations() });
     if (g.kind === 'problem') problem = g.problem;
     if (g.kind !== 'observed') break;
     const ops = plan({ desired: g.desired, observed: g.observed, deleting: false, memory: g.memory, now: new Date() });

@@ -7,10 +7,14 @@ import {
   CONTAINER_HOST,
   CONTAINER_SECRET,
   IMAGE_BUILD,
+  NAMESPACE,
   NATIVE_CONTAINER,
+  NATIVE_CONTAINER_POLICY,
   SECRET,
 } from '../../api/group.ts';
 import type { ContainerHost } from '../../api/container-host.ts';
+import type { Namespace, NativeContainerPolicy } from '../../api/policy.ts';
+import { evaluate } from '../../policy/evaluate.ts';
 import type { Strategy } from '../../scheduler/types.ts';
 import { isDraining, Placer } from './placement.ts';
 import type { ContainerSecret } from '../../api/container-secret.ts';
@@ -66,6 +70,7 @@ export function registerNativeContainerController(o: NativeContainerControllerOp
     watches: o.watches,
     written: new OwnWrites<NativeContainer>(),
     refs,
+    policy: policyCheck(manager),
     hosts,
     expectations: new Expectations(),
     placer,
@@ -93,6 +98,9 @@ export function registerNativeContainerController(o: NativeContainerControllerOp
       { kind: CONTAINER_SECRET, map: (key) => byIndex(NATIVE_CONTAINER, BY_CONTAINER_SECRET, key) },
       // Every change: a build that pushed an image moves the containers that run it.
       { kind: IMAGE_BUILD, map: (key) => byIndex(NATIVE_CONTAINER, BY_IMAGE_BUILD, key) },
+      // A policy may allow or refuse any resource; a namespace's labels decide which policies apply.
+      { kind: NATIVE_CONTAINER_POLICY, map: () => resources.keys() },
+      { kind: NAMESPACE, map: (key) => resources.keys().filter((k) => k.startsWith(`${key}/`)) },
       // A host added, freed, uncordoned or Ready again: what waits for a host tries again. A host
       // that is drained or not Ready: its containers see whether they move.
       {
@@ -136,6 +144,21 @@ export function registerNativeContainerController(o: NativeContainerControllerOp
     });
   });
   return handle;
+}
+
+/**
+ * What of a resource's spec the NativeContainerPolicies that select its namespace do not allow,
+ * as a message; undefined when everything is allowed. A namespace the cache does not know yet
+ * has only its name label (the API server sets kubernetes.io/metadata.name on every namespace).
+ */
+export function policyCheck(manager: Manager): (nc: NativeContainer) => string | undefined {
+  const policies = manager.informer<NativeContainerPolicy>(NATIVE_CONTAINER_POLICY);
+  const namespaces = manager.informer<Namespace>(NAMESPACE);
+  return (nc) => {
+    const ns = nc.metadata.namespace ?? 'default';
+    const labels = namespaces.get(ns)?.metadata.labels ?? { 'kubernetes.io/metadata.name': ns };
+    return evaluate(nc.spec, ns, labels, policies.list()).message;
+  };
 }
 
 export function referenceLookup(manager: Manager): ReferenceLookup {

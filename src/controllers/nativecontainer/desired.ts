@@ -14,6 +14,7 @@ import { onUnhealthyOf } from './health.ts';
 import { targetImage } from './image-update.ts';
 import type {
   ContainerConfig,
+  HostMount,
   HealthConfig,
   LogConfig,
   PortMapping,
@@ -65,6 +66,26 @@ export interface Desired {
   target?: { image: string; cause: string };
   /** What to do when Docker marks the container unhealthy; undefined without a healthcheck. */
   onUnhealthy?: OnUnhealthy;
+  /**
+   * The networks the container is attached to, kept in place (connect, disconnect); undefined
+   * leaves attachments to the network mode (the operator's default).
+   */
+  networks?: DesiredNetworks;
+}
+
+export interface DesiredNetwork {
+  name: string;
+  aliases: string[];
+  /** The operator creates it when missing, labelled as its own. */
+  create: boolean;
+  internal: boolean;
+}
+
+export interface DesiredNetworks {
+  /** Every network the container is on, the one it is created on included. */
+  attachments: DesiredNetwork[];
+  /** The network the container is created on (HostConfig.NetworkMode), when it is a network. */
+  primary?: string;
 }
 
 const RESTART_POLICIES: Record<RestartPolicy, RestartPolicyConfig['name']> = {
@@ -96,7 +117,14 @@ export function desiredContainer(nc: NativeContainer, env?: Record<string, strin
   const literal = Object.fromEntries((spec.env ?? []).map((e) => [e.name, e.value ?? '']));
   const process = processOf(spec, sortedEnv(env ?? literal));
   const mounts = mountsOf(spec, namespace, name);
-  const hash = configHash({ ...process, mounts, rebuildRequest: spec.rebuildRequest ?? null, limits: limitsOf(spec) });
+  const workload = workloadOf(spec);
+  const hash = configHash({
+    ...process,
+    mounts,
+    rebuildRequest: spec.rebuildRequest ?? null,
+    limits: limitsOf(spec),
+    ...workloadHash(workload),
+  });
   const behaviour = behaviourOf(spec, nc);
   const { target } = behaviour;
   const config: ContainerConfig = {
@@ -108,6 +136,7 @@ export function desiredContainer(nc: NativeContainer, env?: Record<string, strin
     resources: resourcesOf(spec),
     restartPolicy: restartPolicyOf(spec),
     stopTimeoutSeconds: spec.stopTimeoutSeconds,
+    ...workload.config,
   };
   return {
     config,
@@ -120,6 +149,7 @@ export function desiredContainer(nc: NativeContainer, env?: Record<string, strin
     volumes: (spec.volumes ?? []).map((v) => desiredVolume(namespace, name, v.name, v.autoDelete ?? true)),
     ...(spec.restartRequest !== undefined ? { restartRequest: spec.restartRequest } : {}),
     ...(spec.rebuildRequest !== undefined ? { rebuildRequest: spec.rebuildRequest } : {}),
+    ...workloadNetworks(workload),
   };
 }
 
@@ -332,4 +362,151 @@ function stableJson(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
+}
+
+/** Network modes that are not a network a container can be attached to by name. */
+const NOT_A_NETWORK = new Set(['none', 'host', 'default']);
+
+/** Issue 12's fields: what the container gets, and what of it rebuilds (the hash) when it changes. */
+interface Workload {
+  config: Partial<ContainerConfig>;
+  hashed: Record<string, unknown>;
+  networks?: DesiredNetworks;
+}
+
+/** Only when set: a spec without any of issue 12's fields keeps the hash it had before them. */
+function workloadHash(w: Workload): { workload?: Record<string, unknown> } {
+  return Object.keys(w.hashed).length > 0 ? { workload: w.hashed } : {};
+}
+
+function workloadNetworks(w: Workload): { networks?: DesiredNetworks } {
+  return w.networks ? { networks: w.networks } : {};
+}
+
+/** The entries whose value is set: undefined, false and empty lists or maps count as unset. */
+function compact(entries: Record<string, unknown>): Record<string, unknown> {
+  const set = (v: unknown): boolean =>
+    v !== undefined &&
+    v !== false &&
+    !(Array.isArray(v) && v.length === 0) &&
+    !(v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0);
+  return Object.fromEntries(Object.entries(entries).filter(([, v]) => set(v)));
+}
+
+/**
+ * The container's networks, security, host mounts, devices and kernel limits. Only fields the
+ * spec sets appear, with false and empty treated as unset, so an unchanged spec keeps its hash.
+ * In place, not hashed: the attached networks (their aliases too) and pidsLimit's value (its
+ * presence is hashed: without one the engine's default limit applies, Podman's 2048 or a Docker
+ * daemon's default-pids-limit, which the operator leaves alone). Hashed: the
+ * rest, and whether the container is created on one of spec.networks (without networkMode, the
+ * first), because Docker cannot move a container between network modes.
+ */
+function workloadOf(spec: NativeContainerSpec): Workload {
+  const networks = networksOf(spec);
+  const config = compact({
+    networkMode: networks.primary,
+    endpoint: networks.endpoint,
+    dns: spec.dns,
+    dnsSearch: spec.dnsSearch,
+    extraHosts: spec.extraHosts?.map((h) => `${h.hostname}:${h.ip}`),
+    ...securityOf(spec),
+    hostMounts: hostMountsOf(spec),
+    shmSizeBytes: bytesOf(spec.shmSize),
+    devices: spec.devices?.map((d) => ({
+      pathOnHost: d.path,
+      pathInContainer: d.containerPath ?? d.path,
+      cgroupPermissions: d.permissions ?? 'rwm',
+    })),
+    deviceRequests: spec.gpus ? [deviceRequestOf(spec.gpus)] : undefined,
+    sysctls: spec.sysctls,
+    ulimits: [...(spec.ulimits ?? [])]
+      .sort((a, b) => (a.name < b.name ? -1 : 1))
+      .map((u) => ({ name: u.name, soft: u.soft, hard: u.hard })),
+    pidsLimit: spec.pidsLimit,
+    pidMode: spec.pidMode,
+    ipcMode: spec.ipcMode,
+  }) as Partial<ContainerConfig>;
+  const hashed: Record<string, unknown> = { ...config };
+  for (const inPlace of ['networkMode', 'endpoint', 'pidsLimit']) delete hashed[inPlace];
+  if (spec.pidsLimit !== undefined) hashed['pidsLimited'] = true;
+  if (spec.networkMode !== undefined) hashed['networkMode'] = spec.networkMode;
+  else if (networks.desired) hashed['onNetworks'] = true;
+  return { config, hashed, ...(networks.desired ? { networks: networks.desired } : {}) };
+}
+
+function bytesOf(q: string | number | undefined): number | undefined {
+  return q !== undefined && parseQuantity(q) ? toBytes(q) : undefined;
+}
+
+function networksOf(spec: NativeContainerSpec): {
+  primary?: string;
+  endpoint?: { name: string; aliases: string[] };
+  desired?: DesiredNetworks;
+} {
+  const listed: DesiredNetwork[] = (spec.networks ?? []).map((n) => ({
+    name: n.name,
+    aliases: [...(n.aliases ?? [])].sort(),
+    create: n.create ?? false,
+    internal: n.internal ?? false,
+  }));
+  const primary = spec.networkMode ?? listed[0]?.name;
+  if (primary === undefined) return {};
+  const attachable = !NOT_A_NETWORK.has(primary);
+  if (!attachable) return { primary };
+  const attachments = listed.some((n) => n.name === primary)
+    ? listed
+    : [{ name: primary, aliases: [], create: false, internal: false }, ...listed];
+  const first = attachments.find((n) => n.name === primary)!;
+  // Docker's default bridge takes no aliases; a user-defined network gets its endpoint at create.
+  const endpoint = primary === 'bridge' ? undefined : { name: primary, aliases: first.aliases };
+  return { primary, ...(endpoint ? { endpoint } : {}), desired: { attachments, primary } };
+}
+
+function securityOf(spec: NativeContainerSpec): Record<string, unknown> {
+  const sc = spec.securityContext ?? {};
+  const sorted = (caps: string[] | undefined): string[] => [...new Set(caps ?? [])].sort();
+  return {
+    user: sc.user || undefined,
+    readOnlyRootfs: sc.readOnlyRootFilesystem,
+    capAdd: sorted(sc.capabilities?.add),
+    capDrop: sorted(sc.capabilities?.drop),
+    privileged: sc.privileged,
+    securityOpt: [
+      ...(sc.noNewPrivileges ? ['no-new-privileges'] : []),
+      ...(sc.seccompProfile?.type === 'Unconfined' ? ['seccomp=unconfined'] : []),
+    ],
+    init: sc.init,
+  };
+}
+
+function hostMountsOf(spec: NativeContainerSpec): HostMount[] {
+  return [
+    ...(spec.hostPaths ?? []).map((h): HostMount => ({
+      type: 'bind',
+      source: h.path,
+      target: h.mountPath,
+      readOnly: h.readOnly ?? false,
+    })),
+    ...(spec.tmpfs ?? []).map((t): HostMount => ({
+      type: 'tmpfs',
+      target: t.mountPath,
+      readOnly: false,
+      ...(t.size !== undefined && parseQuantity(t.size) ? { sizeBytes: toBytes(t.size) } : {}),
+    })),
+  ];
+}
+
+/** spec.gpus as Docker's DeviceRequest, the way docker run --gpus builds it: count -1 is all. */
+export function deviceRequestOf(
+  gpus: NonNullable<NativeContainerSpec['gpus']>,
+): NonNullable<ContainerConfig['deviceRequests']>[number] {
+  const count = gpus.deviceIDs?.length ? 0 : gpus.count === 'all' ? -1 : Number(gpus.count ?? 0);
+  const capabilities = ['gpu', ...(gpus.capabilities ?? []).filter((c) => c !== 'gpu')];
+  return {
+    driver: gpus.driver ?? '',
+    count,
+    deviceIDs: gpus.deviceIDs ?? [],
+    capabilities: [[...new Set(capabilities)]],
+  };
 }

@@ -13,6 +13,7 @@ import {
 } from '../../backend/container-backend.ts';
 import type { Reflector } from '../../backend/reflector.ts';
 import type { Desired } from './desired.ts';
+import { MANAGED_SELECTOR } from './identity.ts';
 import type { Operation, Target } from './plan.ts';
 
 export interface ExecuteHooks {
@@ -107,6 +108,10 @@ async function step(op: Operation, options: ExecuteOptions, state: RunState): Pr
     case 'RemoveVolume':
       await backend.removeVolume(op.volume);
       return options.reflector.volumeRemoved(op.volume);
+    case 'CreateNetwork':
+      return backend.createNetwork(op.network, { internal: op.internal }, MANAGED_SELECTOR);
+    case 'RemoveNetwork':
+      return backend.removeNetwork(op.network, MANAGED_SELECTOR);
     case 'Create': {
       const id = await backend.create({ ...desired.config, name: op.name });
       state.createdId = id;
@@ -142,6 +147,10 @@ async function onContainer(op: ContainerStep, options: ExecuteOptions, state: Ru
       return backend.update(id, op.update);
     case 'Rename':
       return backend.rename(id, op.name);
+    case 'Connect':
+      return backend.connect(id, op.network, op.aliases);
+    case 'Disconnect':
+      return backend.disconnect(id, op.network);
     case 'Remove':
       await backend.remove(id);
       state.removed.add(id);

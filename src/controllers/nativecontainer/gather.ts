@@ -18,11 +18,13 @@ import { unreachable, type Problem } from './error-policy.ts';
 import type { Expectations } from './expectations.ts';
 import { hostPortConflict } from './host-ports.ts';
 import { containerName, DEFAULT_HOST, LABELS, volumeSelector } from './identity.ts';
-import { retargetCause, type Memory, type Observed } from './plan.ts';
+import { networkCause, retargetCause, type Memory, type Observed } from './plan.ts';
 import { resolveReferences, UnresolvedReferenceError, withBuiltImage, type ReferenceLookup } from './references.ts';
 
 export interface GatherDeps {
   refs: ReferenceLookup;
+  /** What no NativeContainerPolicy of the namespace allows; undefined when all is allowed. */
+  policy?: (nc: NativeContainer) => string | undefined;
   hosts: HostPool;
   expectations: Expectations;
 }
@@ -71,15 +73,8 @@ export async function gather(nc: NativeContainer, deps: GatherDeps): Promise<Gat
   const s = seen(nc, deps.hosts);
   const { reflector, backend } = s.host;
   const engineSeen = reflector.isAvailable();
-  const invalid = validateNativeContainer(nc);
-  if (invalid.length > 0) {
-    return {
-      kind: 'problem',
-      seen: s,
-      engineSeen,
-      problem: { reason: 'InvalidSpec', message: invalid.join('; '), terminal: true },
-    };
-  }
+  const refused = refusedSpec(nc, deps);
+  if (refused) return { kind: 'problem', seen: s, engineSeen, problem: refused };
   let resolved;
   try {
     // With imageFrom, everything below sees the image its ImageBuild pushed last.
@@ -101,7 +96,9 @@ export async function gather(nc: NativeContainer, deps: GatherDeps): Promise<Gat
   if (deps.expectations.waiting(objectKey(nc), reflector)) return { kind: 'waiting', seen: s };
   const desired = withPlacementGeneration(desiredContainer(nc, resolved.env, s.host.name), nc);
   // Only a create (a new resource, or a rebuild) needs the image and the volumes.
-  const creating = !s.owned.some((c) => c.labels[LABELS.configHash] === desired.hash && !retargetCause(c, desired));
+  const creating = !s.owned.some(
+    (c) => c.labels[LABELS.configHash] === desired.hash && !retargetCause(c, desired) && !networkCause(c, desired),
+  );
   const held = heldBack(nc, s, desired, creating);
   if (held) return { kind: 'problem', seen: s, engineSeen, problem: held };
   const image = desired.config.image;
@@ -157,6 +154,20 @@ function withPlacementGeneration(desired: Desired, nc: NativeContainer): Desired
       labels: { ...desired.config.labels, [LABELS.placementGeneration]: String(generation) },
     },
   };
+}
+
+/**
+ * A spec that cannot be carried out whatever happens: invalid, or asking for what no
+ * NativeContainerPolicy of its namespace allows. The latter is defence in depth (admission
+ * refuses it already, unless it is not installed or the policies changed since): nothing is
+ * created or changed, and an existing container stays as it is.
+ */
+function refusedSpec(nc: NativeContainer, deps: GatherDeps): Problem | undefined {
+  const invalid = validateNativeContainer(nc);
+  if (invalid.length > 0) return { reason: 'InvalidSpec', message: invalid.join('; '), terminal: true };
+  const violation = deps.policy?.(nc);
+  if (violation !== undefined) return { reason: 'PolicyViolation', message: violation, terminal: true };
+  return undefined;
 }
 
 /** What the operator remembers, from explicit status fields. */

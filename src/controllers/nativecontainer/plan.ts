@@ -39,7 +39,13 @@ export type Operation =
   | { type: ContainerOp; target: Target; cause: string; unhealthy?: { output: string } }
   | { type: 'Update'; target: Target; update: ContainerUpdate; cause: string }
   | { type: 'Rename'; target: Target; name: string; cause: string }
-  | { type: 'RemoveVolume'; volume: string; cause: string };
+  | { type: 'RemoveVolume'; volume: string; cause: string }
+  /** Creates a network spec.networks asks the operator to create (nothing if it exists). */
+  | { type: 'CreateNetwork'; network: string; internal: boolean; cause: string }
+  /** Removes a network the operator created, if no container is attached any more. */
+  | { type: 'RemoveNetwork'; network: string; cause: string }
+  | { type: 'Connect'; target: Target; network: string; aliases: string[]; cause: string }
+  | { type: 'Disconnect'; target: Target; network: string; cause: string };
 
 /**
  * What the operator must remember and Docker cannot record, read from explicit fields of the
@@ -72,6 +78,7 @@ export function plan({ desired, observed, deleting, memory, now }: PlanInput): O
       ...ops,
       ...observed.owned.flatMap((c) => stopAndRemove(c, 'resource is being deleted')),
       ...volumesToDelete(desired, observed),
+      ...(observed.owned.length > 0 ? networksToRemove(desired) : []),
     ];
   }
   // Keep the best container; any other is a duplicate, or the old one of an interrupted rebuild.
@@ -79,7 +86,7 @@ export function plan({ desired, observed, deleting, memory, now }: PlanInput): O
   ops.push(...extra.flatMap((c) => stopAndRemove(c, 'duplicate container for one resource')));
   if (!keep) return [...ops, ...create(desired, observed, desired.config.name, 'container does not exist')];
   if (keep.labels[LABELS.configHash] !== desired.hash) return [...ops, ...rebuild(keep, desired, observed)];
-  const retarget = retargetCause(keep, desired);
+  const retarget = retargetCause(keep, desired) ?? networkCause(keep, desired);
   if (retarget) return [...ops, ...rebuild(keep, desired, observed, retarget)];
   return [...ops, ...converge(keep, desired, memory ?? { stoppedOnRequest: false }, now)];
 }
@@ -100,7 +107,9 @@ function create(desired: Desired, observed: Observed, name: string, cause: strin
   return [
     ...pull(desired, observed),
     ...missingVolumes(desired, observed),
+    ...networksToCreate(desired),
     { type: 'Create', name, cause },
+    ...attachAfterCreate(desired),
     ...startAs(desired, 'created'),
   ];
 }
@@ -116,7 +125,9 @@ function rebuild(old: ObservedContainer, desired: Desired, observed: Observed, w
   return [
     ...pull(desired, observed),
     ...missingVolumes(desired, observed),
+    ...networksToCreate(desired),
     { type: 'Create', name, cause: `rebuild: ${cause}`, rebuild: true },
+    ...attachAfterCreate(desired),
     ...stopAndRemove(old, `rebuild: ${cause}`),
     ...takeTheName(name, desired),
     ...startAs(desired, 'created'),
@@ -146,6 +157,7 @@ function converge(c: ObservedContainer, desired: Desired, memory: Memory, now: D
   }
   const update = updateOf(c, desired);
   if (update) ops.push({ type: 'Update', target: { id: c.id }, update, cause: describeUpdate(c, update) });
+  ops.push(...networkChanges(c, desired));
   const restartPending = desired.restartRequest !== undefined && desired.restartRequest !== memory.restartRequest;
   if (desired.state === 'Running') ops.push(...toRunning(c, desired, memory, restartPending, now));
   if (desired.state === 'Stopped') ops.push(...toStopped(c));
@@ -279,11 +291,13 @@ function updateOf(c: ObservedContainer, desired: Desired): ContainerUpdate | und
   const policyChanged =
     c.restartPolicy !== undefined &&
     (c.restartPolicy.name !== policy.name || c.restartPolicy.maximumRetryCount !== policy.maximumRetryCount);
-  if (Object.keys(resources).length === 0 && !policyChanged) return undefined;
-  return {
+  const pids = pidsLimitChange(c, desired);
+  const update: ContainerUpdate = {
     ...(Object.keys(resources).length > 0 ? { resources } : {}),
     ...(policyChanged ? { restartPolicy: policy } : {}),
+    ...(pids !== undefined ? { pidsLimit: pids } : {}),
   };
+  return Object.keys(update).length > 0 ? update : undefined;
 }
 
 function describeUpdate(c: ObservedContainer, u: ContainerUpdate): string {
@@ -299,6 +313,7 @@ function describeUpdate(c: ObservedContainer, u: ContainerUpdate): string {
       p.name === 'on-failure' && p.maximumRetryCount > 0 ? `${p.name}:${p.maximumRetryCount}` : p.name;
     parts.push(`restart policy ${c.restartPolicy ? fmt(c.restartPolicy) : 'none'} -> ${fmt(u.restartPolicy)}`);
   }
+  if (u.pidsLimit !== undefined) parts.push(`pids limit ${c.pidsLimit ?? 'none'} -> ${u.pidsLimit}`);
   return `in place: ${parts.join(', ')}`;
 }
 
@@ -345,6 +360,13 @@ export function formatOperation(o: Operation): string {
       return `Create ${o.name} (${o.cause})`;
     case 'Rename':
       return `Rename ${targetName(o.target)} to ${o.name} (${o.cause})`;
+    case 'CreateNetwork':
+    case 'RemoveNetwork':
+      return `${o.type} ${o.network} (${o.cause})`;
+    case 'Connect':
+      return `Connect ${targetName(o.target)} to ${o.network}${o.aliases.length ? ` as ${o.aliases.join(', ')}` : ''} (${o.cause})`;
+    case 'Disconnect':
+      return `Disconnect ${targetName(o.target)} from ${o.network} (${o.cause})`;
     default:
       return `${o.type} ${targetName(o.target)} (${o.cause})`;
   }
@@ -352,4 +374,92 @@ export function formatOperation(o: Operation): string {
 
 function targetName(target: Target): string {
   return target === 'created' ? 'new container' : target.id.slice(0, 12);
+}
+
+/** Network modes that are not a network of their own (the container cannot leave them in place). */
+const NOT_A_NETWORK = new Set(['none', 'host', 'default', 'bridge']);
+
+/**
+ * Why a container with the desired hash must still be replaced for its networks: Docker attaches
+ * a container to the network it was created on at every start, so that one cannot be detached
+ * for good in place.
+ */
+export function networkCause(c: ObservedContainer, desired: Desired): string | undefined {
+  const mode = c.networkMode;
+  if (!desired.networks || mode === undefined || NOT_A_NETWORK.has(mode) || mode.startsWith('container:'))
+    return undefined;
+  if (desired.networks.attachments.some((n) => n.name === mode)) return undefined;
+  return `it was created on network ${mode}, which spec.networks no longer lists`;
+}
+
+/** Networks the operator is asked to create, before a container is created on or attached to them. */
+function networksToCreate(desired: Desired, only?: string): Operation[] {
+  return (desired.networks?.attachments ?? [])
+    .filter((n) => n.create && (only === undefined || n.name === only))
+    .map((n) => ({
+      type: 'CreateNetwork',
+      network: n.name,
+      internal: n.internal,
+      cause: `spec.networks asks to create ${n.name} when it does not exist`,
+    }));
+}
+
+/** The created container joins every network besides the one it was created on, before it starts. */
+function attachAfterCreate(desired: Desired): Operation[] {
+  const n = desired.networks;
+  if (!n) return [];
+  return n.attachments
+    .filter((a) => a.name !== n.primary)
+    .map((a) => ({
+      type: 'Connect',
+      target: 'created',
+      network: a.name,
+      aliases: a.aliases,
+      cause: `network ${a.name} is in spec.networks`,
+    }));
+}
+
+/** Attach, detach and re-alias in place, so that the container is on exactly the desired networks. */
+function networkChanges(c: ObservedContainer, desired: Desired): Operation[] {
+  const want = desired.networks;
+  const have = c.networks;
+  if (!want || !have) return [];
+  const target = { id: c.id };
+  const ops: Operation[] = [];
+  for (const name of Object.keys(have).sort()) {
+    if (want.attachments.some((n) => n.name === name)) continue;
+    ops.push({ type: 'Disconnect', target, network: name, cause: `network ${name} is not in spec.networks` });
+  }
+  for (const n of want.attachments) {
+    const aliases = have[n.name];
+    const connect: Operation = { type: 'Connect', target, network: n.name, aliases: n.aliases, cause: '' };
+    if (aliases === undefined) {
+      ops.push(...networksToCreate(desired, n.name), { ...connect, cause: `network ${n.name} is in spec.networks` });
+    } else if ([...aliases].sort().join(',') !== n.aliases.join(',')) {
+      const cause = `aliases on ${n.name} changed to [${n.aliases.join(', ')}]`;
+      ops.push({ type: 'Disconnect', target, network: n.name, cause }, { ...connect, cause });
+    }
+  }
+  return ops;
+}
+
+/** Networks the resource had the operator create: removed with it, when no other container uses them. */
+function networksToRemove(desired: Desired): Operation[] {
+  return (desired.networks?.attachments ?? [])
+    .filter((n) => n.create)
+    .map((n) => ({
+      type: 'RemoveNetwork',
+      network: n.name,
+      cause: 'resource is being deleted; the network goes if no other container is attached',
+    }));
+}
+
+/**
+ * The process limit to set in place, or undefined when it is as desired. Without one in the spec
+ * the engine's default stays (Podman sets 2048, a Docker daemon may have default-pids-limit);
+ * adding or removing one rebuilds (the config hash), as for cpu and memory.
+ */
+function pidsLimitChange(c: ObservedContainer, desired: Desired): number | undefined {
+  const want = desired.config.pidsLimit;
+  return want === undefined || want === c.pidsLimit ? undefined : want;
 }

@@ -53,6 +53,8 @@ export interface NativeContainerReconcilerDeps {
   watches: (namespace: string) => boolean;
   written: OwnWrites<NativeContainer>;
   refs: ReferenceLookup;
+  /** What no NativeContainerPolicy of the resource's namespace allows, as a message (see policy/evaluate.ts). */
+  policy?: (nc: NativeContainer) => string | undefined;
   hosts: HostPool;
   expectations: Expectations;
   /** Places resources on hosts; without it every resource is on the host `local`. */
@@ -83,6 +85,7 @@ export class NativeContainerReconciler {
   constructor(deps: NativeContainerReconcilerDeps) {
     this.deps = {
       now: () => new Date(),
+      policy: () => undefined,
       progressIntervalMs: 2_000,
       settleFallbackMs: 2_000,
       onDrift: () => undefined,

@@ -1,0 +1,46 @@
+// TypeScript view of the NativeContainerPolicy resource (crds/nativecontainerpolicies...yaml is
+// the source of truth): what NativeContainers in the namespaces it selects may use beyond the
+// built-in default, which allows none of it.
+import type { Condition } from './conditions.ts';
+import type { KubeObject } from './object.ts';
+
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  values?: string[];
+}
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: LabelSelectorRequirement[];
+}
+
+export type HostNamespace = 'Network' | 'PID' | 'IPC';
+
+export interface PathPrefix {
+  pathPrefix: string;
+  /** Host paths: true (the default) allows read-only mounts only. */
+  readOnly?: boolean;
+}
+
+export interface NativeContainerPolicySpec {
+  namespaceSelector: LabelSelector;
+  hostPaths?: PathPrefix[];
+  devices?: { pathPrefix: string }[];
+  gpus?: boolean;
+  capabilities?: string[];
+  privileged?: boolean;
+  hostNamespaces?: HostNamespace[];
+  unconfinedSeccomp?: boolean;
+  /** Network names; a trailing * matches any name with that prefix. */
+  networks?: string[];
+}
+
+export interface NativeContainerPolicy extends KubeObject {
+  spec: NativeContainerPolicySpec;
+  status?: { observedGeneration?: number; conditions?: Condition[] };
+}
+
+export interface Namespace extends KubeObject {
+  kind?: 'Namespace';
+}
