@@ -23,7 +23,7 @@ import {
   waitFor,
   waitForReason,
 } from './helpers.ts';
-import { containersOf, createNamespace, docker, kubectl, startOperator } from './support.ts';
+import { containersOf, createNamespace, docker, eventually, kubectl, startOperator } from './support.ts';
 
 describe('registry credentials stay secret', () => {
   let registry: Registry;
@@ -98,8 +98,14 @@ describe('registry credentials stay secret', () => {
     expect(log).toMatch(/"level":20.*"msg":"pulling with registry credentials"/);
     expect(log).toMatch(/"level":20.*"msg":"checking the credentials with the registry"/);
     expect(log).toContain(image());
-    const events = (await kubectl(['get', 'events', '-n', ns, '-o', 'json'])).stdout;
-    expect(events).toContain('RegistryAuthFailed');
+    // Events are written after the status, on their own: wait for the one of the failed pull.
+    let events = '';
+    await eventually(
+      'the RegistryAuthFailed Event',
+      async () =>
+        (events = (await kubectl(['get', 'events', '-n', ns, '-o', 'json'])).stdout).includes('RegistryAuthFailed'),
+      operator,
+    );
     const statuses = (await kubectl(['get', 'nc,csec', '-n', ns, '-o', 'json'])).stdout;
     const inspected = JSON.stringify(await docker().getContainer(info!.Id).inspect());
     const processEnv = await execIn(info!.Id, ['cat', '/proc/1/environ']);
