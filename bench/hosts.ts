@@ -3,12 +3,11 @@
 // Ready, against the slowest host's raw time for its N (create + start through the API, all hosts
 // at once, in the same run). Goal: <= 1.3x. And the operator's memory with them running.
 // NCO_BENCH_HOSTS (default 10) and NCO_BENCH_PER_HOST (default 100) set the size.
-import { randomBytes } from 'node:crypto';
 import { runAll } from '../src/local/cleanup.ts';
 import { dockerFromHost } from '../src/backend/docker-backend.ts';
 import { buildTestImage, ensureDocker, type DockerEnv } from '../src/local/docker.ts';
 import { kubectl } from '../src/local/kubectl.ts';
-import { createNetns, freeSubnet, type Netns } from '../src/local/netns.ts';
+import { createNetns, type Netns } from '../src/local/netns.ts';
 import { runDir } from '../src/local/paths.ts';
 import { waitFor } from '../src/local/processes.ts';
 import { rawCreateStart, rawRemove } from './raw.ts';
@@ -24,12 +23,10 @@ interface Host {
 export async function hosts(b: Bench, workers: number): Promise<Row[]> {
   const count = Number(process.env['NCO_BENCH_HOSTS'] ?? 10);
   const perHost = Number(process.env['NCO_BENCH_PER_HOST'] ?? 100);
-  const tag = `nb${randomBytes(2).toString('hex')}`;
-  const subnet = await freeSubnet();
   const started: Host[] = [];
   try {
     for (let i = 0; i < count; i++) {
-      const netns = await createNetns(`${tag}-${i}`, subnet, i, `${tag}${i}`);
+      const netns = await createNetns();
       const docker = await ensureDocker({ dir: runDir(`bench-hosts/h${i}`), netns: netns.name });
       started.push({ name: `bench-h${i}`, netns, docker });
       await buildTestImage(docker);

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { certPaths, ensureCerts, signServing } from './certs.ts';
 import { runAll } from './cleanup.ts';
 import { kubectl } from './kubectl.ts';
-import { createNetns, type Netns } from './forwarder-netns.ts';
+import { createNetns, type Netns } from './netns.ts';
 import { cacheDir, runDir } from './paths.ts';
 import { startProcess, waitFor, type ProcessHandle } from './processes.ts';
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { runAll } from './cleanup.ts';
 import { httpRequest } from './http-request.ts';
 import { unmountUnder } from './mounts.ts';
+import { inNetns } from './netns.ts';
 import { stateDir } from './paths.ts';
 import { startProcess, terminatePid, waitFor } from './processes.ts';
 import type { ProcessHandle } from './processes.ts';
@@ -134,11 +135,7 @@ async function startDockerd(
   const handle = startProcess({
     name: 'dockerd',
     mountsUnder: dir,
-    // nsenter enters only the network namespace (`ip netns exec` would also mount a /sys without
-    // the cgroup hierarchy dockerd needs) and execs dockerd: the PID is still dockerd's.
-    command: opts.netns ? 'nsenter' : dockerdPath(),
-    args: [
-      ...(opts.netns ? [`--net=/run/netns/${opts.netns}`, dockerdPath()] : []),
+    ...inNamespace(opts.netns, dockerdPath(), [
       `--host=unix://${socketPath}`,
       ...(opts.args ?? []),
       `--config-file=${configFile}`,
@@ -151,7 +148,7 @@ async function startDockerd(
       '--ip6tables=false',
       '--shutdown-timeout=3',
       '--log-level=warn',
-    ],
+    ]),
     logFile,
     stopGraceMs: 20_000,
   });
@@ -261,4 +258,9 @@ function notStartedHere(host: string, socketPath: string): DockerEnv {
     crashAndRestart: notOurs,
     crash: notOurs,
   };
+}
+
+/** dockerd itself, or dockerd in network namespace `netns` (a Docker host of its own). */
+function inNamespace(netns: string | undefined, command: string, args: string[]): { command: string; args: string[] } {
+  return netns ? inNetns(netns, command, args) : { command, args };
 }

@@ -1,91 +1,149 @@
-// Network namespaces joined to the root namespace by a veth pair: several "machines" on one,
-// each with an address of its own, for Docker hosts the operator reaches over TCP or SSH.
-// Addresses come from one small private range (10.231.N.0/24) that no interface uses, picked and
-// checked here; each namespace takes a /30 of it. Traffic goes only between these addresses.
+// Network namespaces joined to the root namespace by a veth pair: a server or a Docker host with
+// an address of its own that is not loopback (an Endpoints address may not be loopback; several
+// Docker hosts are several "machines" on one). Addresses come from one small private range,
+// 10.234.0.0/24, in /30 blocks that no interface uses yet; traffic goes only between the two ends
+// of each pair. One module serves the aggregated API's forwarder and the multi-host tests.
 //
-// Every namespace is written down under <state dir>/run/netns with its creator, so that
-// stop-leftovers removes those of a run that died (see removeLeftoverNamespaces).
+// Every namespace is written down under <state dir>/run/netns with its creator, like the
+// processes (pid-registry.ts): removed on remove(), at process exit, and by stop-leftovers when
+// its creator died (or belongs to the process group being cleaned up).
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exec, execError } from './exec.ts';
 import { stateDir } from './paths.ts';
-import { startTimeOf } from './pid-registry.ts';
+import { groupOf, startTimeOf } from './pid-registry.ts';
+
+/** 10.234.0.0/24 in /30 blocks: .4k+1 on the root side, .4k+2 inside. */
+const RANGE = '10.234.0.';
+const BLOCKS = 64;
 
 export interface Netns {
   name: string;
-  /** The address inside the namespace (where its daemons listen). */
-  address: string;
   /** The root namespace's end of the veth pair. */
-  peer: string;
+  hostAddress: string;
+  /** The address inside the namespace (where its servers listen). */
+  address: string;
+  /** The command and arguments that run `command` inside the namespace (see inNetns). */
+  wrap(command: string, args: string[]): { command: string; args: string[] };
   remove(): Promise<void>;
 }
 
-interface Record {
+interface Recorded {
   name: string;
-  outside: string;
-  owner: { pid: number; startTime: string };
+  hostLink: string;
+  owner: { pid: number; startTime: string; group: string };
 }
+
+const live = new Map<string, Recorded>();
+let hookInstalled = false;
 
 function registryDir(): string {
   return join(stateDir(), 'run', 'netns');
 }
 
-async function ip(args: string[]): Promise<string> {
-  const res = await exec('ip', args);
-  if (res.code !== 0) throw execError(`ip ${args.join(' ')}`, res);
-  return res.stdout;
-}
-
-/** A /24 of 10.231.0.0/16 that no interface has an address in: "10.231.N". */
-export async function freeSubnet(): Promise<string> {
-  const used = await ip(['-o', '-4', 'addr']);
-  for (let n = 0; n < 256; n++) {
-    const prefix = `10.231.${n}`;
-    if (!used.includes(` ${prefix}.`)) return prefix;
-  }
-  throw new Error('no free /24 in 10.231.0.0/16');
+/**
+ * `command args` run in network namespace `name`. nsenter enters only the network namespace and
+ * execs the command, so the PID is the command's; `ip netns exec` would also mount a /sys without
+ * the cgroup hierarchy that dockerd needs.
+ */
+export function inNetns(name: string, command: string, args: string[]): { command: string; args: string[] } {
+  return { command: 'nsenter', args: [`--net=/run/netns/${name}`, command, ...args] };
 }
 
 /**
- * Creates namespace `name` with a veth pair; index picks the /30 of the subnet (index 0:
- * .1 outside, .2 inside). Interface names are at most 15 characters: `tag` keeps them short.
+ * A new namespace in the first free block. The block is claimed by `ip netns add nco-<block>`,
+ * which fails when another process (of this run or another) took it first, so two creators
+ * never share addresses or interface names.
  */
-export async function createNetns(name: string, subnet: string, index: number, tag: string): Promise<Netns> {
-  const outside = `${tag}o`;
-  const inside = `${tag}i`;
-  const peer = `${subnet}.${index * 4 + 1}`;
-  const address = `${subnet}.${index * 4 + 2}`;
-  const ns: Netns = {
-    name,
-    address,
-    peer,
-    remove: async () => {
-      await exec('ip', ['link', 'del', outside]);
-      await exec('ip', ['netns', 'del', name]);
-      rmSync(join(registryDir(), name), { force: true });
-    },
-  };
-  mkdirSync(registryDir(), { recursive: true });
-  const record: Record = { name, outside, owner: { pid: process.pid, startTime: startTimeOf(process.pid) ?? '' } };
-  writeFileSync(join(registryDir(), name), JSON.stringify(record));
-  try {
-    await ip(['netns', 'add', name]);
-    await ip(['link', 'add', outside, 'type', 'veth', 'peer', 'name', inside]);
-    await ip(['link', 'set', inside, 'netns', name]);
-    await ip(['addr', 'add', `${peer}/30`, 'dev', outside]);
-    await ip(['link', 'set', outside, 'up']);
-    await ip(['netns', 'exec', name, 'ip', 'addr', 'add', `${address}/30`, 'dev', inside]);
-    await ip(['netns', 'exec', name, 'ip', 'link', 'set', inside, 'up']);
-    await ip(['netns', 'exec', name, 'ip', 'link', 'set', 'lo', 'up']);
-  } catch (err) {
-    await ns.remove();
-    throw err;
+export async function createNetns(): Promise<Netns> {
+  installExitHook();
+  const used = (await ip(['-o', 'addr'])).stdout;
+  for (let k = 1; k < BLOCKS; k++) {
+    const [hostAddress, address] = [`${RANGE}${4 * k + 1}`, `${RANGE}${4 * k + 2}`];
+    const block = [0, 1, 2, 3].map((i) => `${RANGE}${4 * k + i}/`);
+    if (block.some((a) => used.includes(`inet ${a}`))) continue;
+    const name = `nco-${k}`;
+    if ((await ip(['netns', 'add', name], true)).code !== 0) continue;
+    const hostLink = `nco${k}o`;
+    const entry = record(name, hostLink);
+    try {
+      await joinByVeth(name, hostLink, `nco${k}i`, hostAddress, address);
+    } catch (err) {
+      removeNow(entry);
+      throw err;
+    }
+    return {
+      name,
+      hostAddress,
+      address,
+      wrap: (command, args) => inNetns(name, command, args),
+      remove: () => Promise.resolve(removeNow(entry)),
+    };
   }
-  return ns;
+  throw new Error(`no free /30 in ${RANGE}0/24 for a network namespace`);
 }
 
-/** Removes the namespaces whose creator is gone (an interrupted run). */
-export async function removeLeftoverNamespaces(): Promise<string[]> {
+async function joinByVeth(
+  name: string,
+  hostLink: string,
+  nsLink: string,
+  hostAddress: string,
+  address: string,
+): Promise<void> {
+  const steps: string[][] = [
+    ['link', 'add', hostLink, 'type', 'veth', 'peer', 'name', nsLink],
+    ['link', 'set', nsLink, 'netns', name],
+    ['addr', 'add', `${hostAddress}/30`, 'dev', hostLink],
+    ['link', 'set', hostLink, 'up'],
+    ['netns', 'exec', name, 'ip', 'addr', 'add', `${address}/30`, 'dev', nsLink],
+    ['netns', 'exec', name, 'ip', 'link', 'set', nsLink, 'up'],
+    ['netns', 'exec', name, 'ip', 'link', 'set', 'lo', 'up'],
+  ];
+  for (const step of steps) await ip(step);
+}
+
+async function ip(args: string[], allowFail = false): Promise<{ code: number; stdout: string }> {
+  const res = await exec('ip', args);
+  if (res.code !== 0 && !allowFail) throw execError(`ip ${args.join(' ')}`, res);
+  return res;
+}
+
+function record(name: string, hostLink: string): Recorded {
+  const owner = { pid: process.pid, startTime: startTimeOf(process.pid) ?? '', group: groupOf(process.pid) ?? '' };
+  const entry = { name, hostLink, owner };
+  mkdirSync(registryDir(), { recursive: true });
+  writeFileSync(join(registryDir(), name), JSON.stringify(entry));
+  live.set(name, entry);
+  return entry;
+}
+
+/** Synchronous, so that it can run in an exit handler; what is already gone is fine. */
+function removeNow(entry: Recorded): void {
+  for (const args of [
+    ['link', 'del', entry.hostLink],
+    ['netns', 'del', entry.name],
+  ]) {
+    try {
+      execFileSync('ip', args, { stdio: 'ignore' });
+    } catch {
+      // Already gone (deleting one end of a veth pair deletes the other).
+    }
+  }
+  rmSync(join(registryDir(), entry.name), { force: true });
+  live.delete(entry.name);
+}
+
+function installExitHook(): void {
+  if (hookInstalled) return;
+  hookInstalled = true;
+  process.once('exit', () => {
+    for (const entry of [...live.values()]) removeNow(entry);
+  });
+}
+
+/** Namespaces written down whose creator is gone (or belongs to `group`): removed; returns their names. */
+export function removeLeftoverNetns(group?: string): string[] {
   let files: string[];
   try {
     files = readdirSync(registryDir());
@@ -94,19 +152,17 @@ export async function removeLeftoverNamespaces(): Promise<string[]> {
   }
   const removed: string[] = [];
   for (const file of files) {
-    const path = join(registryDir(), file);
-    let r: Record;
+    let entry: Recorded;
     try {
-      r = JSON.parse(readFileSync(path, 'utf8')) as Record;
+      entry = JSON.parse(readFileSync(join(registryDir(), file), 'utf8')) as Recorded;
     } catch {
-      rmSync(path, { force: true });
+      rmSync(join(registryDir(), file), { force: true });
       continue;
     }
-    if (startTimeOf(r.owner.pid) === r.owner.startTime) continue;
-    await exec('ip', ['link', 'del', r.outside]);
-    await exec('ip', ['netns', 'del', r.name]);
-    rmSync(path, { force: true });
-    removed.push(r.name);
+    const ownerAlive = startTimeOf(entry.owner.pid) === entry.owner.startTime;
+    if (ownerAlive && (group === undefined || entry.owner.group !== group)) continue;
+    removeNow(entry);
+    removed.push(entry.name);
   }
   return removed;
 }

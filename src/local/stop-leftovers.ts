@@ -6,8 +6,7 @@
 //   node src/local/stop-leftovers.ts [--group=PGID]
 import { runAll } from './cleanup.ts';
 import { unmountUnder } from './mounts.ts';
-import { removeLeftoverNetns } from './forwarder-netns.ts';
-import { removeLeftoverNamespaces } from './netns.ts';
+import { removeLeftoverNetns } from './netns.ts';
 import { forget, leftovers, ownerAlive } from './pid-registry.ts';
 import { terminatePid } from './processes.ts';
 
@@ -28,11 +27,8 @@ export async function stopLeftovers(group?: string): Promise<string[]> {
     ...found.map((e) => () => Promise.resolve(forget(e.pid))),
     ...daemons.map((e) => () => unmountUnder(e.mountsUnder!)),
   ]);
-  // Network namespaces of several Docker hosts go once their daemons have stopped; so does the
-  // aggregated API forwarder's.
-  const namespaces = [...(await removeLeftoverNamespaces()), ...removeLeftoverNetns(group)].map(
-    (n) => `network namespace ${n}`,
-  );
+  // Network namespaces (Docker hosts, the aggregated API's forwarder) go once their daemons stopped.
+  const namespaces = removeLeftoverNetns(group).map((n) => `network namespace ${n}`);
   return [...found.map((e) => `${e.name} (pid ${e.pid})`), ...namespaces];
 }
 

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { exec } from '../../src/local/exec.ts';
 import { groupOf, leftovers } from '../../src/local/pid-registry.ts';
 import { isAlive, waitFor } from '../../src/local/processes.ts';
 import { stopLeftovers } from '../../src/local/stop-leftovers.ts';
@@ -60,5 +61,36 @@ describe('what an interrupted run leaves', () => {
     expect(await stopLeftovers()).toEqual([`sleeper (pid ${a.child})`]);
     expect(isAlive(a.child)).toBe(false);
     expect(leftovers()).toEqual([]);
+  });
+
+  it('removes a network namespace once its creator is gone, and only then', async () => {
+    process.env['NCO_STATE_DIR'] = dir;
+    const script = `
+      import { createNetns } from ${JSON.stringify(new URL('../../src/local/netns.ts', import.meta.url).href)};
+      const n = await createNetns();
+      console.log(JSON.stringify({ pid: process.pid, name: n.name }));
+      setInterval(() => {}, 1000);`;
+    const proc = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      env: { ...process.env, NCO_STATE_DIR: dir },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const created = JSON.parse(
+      await new Promise<string>((resolve, reject) => {
+        proc.stdout.once('data', (d: Buffer) => resolve(d.toString()));
+        proc.once('exit', (code) => reject(new Error(`creator exited ${code}`)));
+      }),
+    ) as { pid: number; name: string };
+    started.push(created.pid);
+    const namespaces = async (): Promise<string> => (await exec('ip', ['netns', 'list'])).stdout;
+    // Its creator lives: left alone.
+    expect(await stopLeftovers()).toEqual([]);
+    expect(await namespaces()).toContain(created.name);
+
+    // SIGKILL: no exit hook removes it.
+    process.kill(created.pid, 'SIGKILL');
+    await waitFor('the creator gone', () => Promise.resolve(!isAlive(created.pid)), { timeoutMs: 30_000 });
+    expect(await namespaces()).toContain(created.name);
+    expect(await stopLeftovers()).toEqual([`network namespace ${created.name}`]);
+    expect((await namespaces()).split('\n').map((l) => l.split(' ')[0])).not.toContain(created.name);
   });
 });

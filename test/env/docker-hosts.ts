@@ -1,17 +1,16 @@
 // Several Docker hosts on one machine for the multi-host tests: three dockerds, each in a network
-// namespace of its own joined to the root namespace by a veth pair (addresses picked from one free
-// /24 of 10.231.0.0/16), reached by the operator the three ways a ContainerHost can name: a unix
+// namespace of its own joined to the root namespace by a veth pair (a free /30 of 10.234.0.0/24,
+// see src/local/netns.ts), reached by the operator the three ways a ContainerHost can name: a unix
 // socket, TCP with TLS client certificates (dockerd's own --tlsverify listener), and SSH (an SSH
 // server inside the namespace that runs `docker system dial-stdio`). Every daemon also has a unix
 // socket for the test to look at what runs there. stop() removes daemons and namespaces, and
 // stop-leftovers removes what a killed run left (pid registry, netns registry).
-import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureCerts, openssl, signLeaf, type CertPaths } from '../../src/local/certs.ts';
 import { runAll } from '../../src/local/cleanup.ts';
 import { buildTestImage, ensureDocker, type DockerEnv } from '../../src/local/docker.ts';
-import { createNetns, freeSubnet, type Netns } from '../../src/local/netns.ts';
+import { createNetns, type Netns } from '../../src/local/netns.ts';
 import { cacheDir, runDir } from '../../src/local/paths.ts';
 import { startProcess, waitFor, type ProcessHandle } from '../../src/local/processes.ts';
 import { generateKeyPair } from './docker-ssh-server.ts';
@@ -42,8 +41,6 @@ export interface DockerHosts {
 const ROOT = new URL('../../', import.meta.url).pathname;
 
 export async function startDockerHosts(accesses: Access[] = ['unix', 'tls', 'ssh']): Promise<DockerHosts> {
-  const tag = `nh${randomBytes(2).toString('hex')}`;
-  const subnet = await freeSubnet();
   const created: TestHost[] = [];
   const extras: ProcessHandle[] = [];
   const namespaces: Netns[] = [];
@@ -55,9 +52,9 @@ export async function startDockerHosts(accesses: Access[] = ['unix', 'tls', 'ssh
       ...namespaces.map((n) => () => n.remove()),
     ]);
   try {
-    for (const [i, access] of accesses.entries()) {
+    for (const access of accesses) {
       const name = `${access}-host`;
-      const netns = await createNetns(`${tag}-${i}`, subnet, i, `${tag}${i}`);
+      const netns = await createNetns();
       namespaces.push(netns);
       const dir = runDir(`hosts/${name}`);
       if (access === 'tls') tlsDir = dir;
@@ -163,8 +160,7 @@ async function sshServer(
   const logFile = join(dir, 'ssh-server.log');
   const process_ = startProcess({
     name: 'ssh-server',
-    command: 'nsenter',
-    args: [`--net=/run/netns/${netns.name}`, process.execPath, join(ROOT, 'test/env/ssh-server-main.ts'), config],
+    ...netns.wrap(process.execPath, [join(ROOT, 'test/env/ssh-server-main.ts'), config]),
     logFile,
     cwd: ROOT,
   });

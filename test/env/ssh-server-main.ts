@@ -1,5 +1,5 @@
 // The SSH server of docker-ssh-server.ts as a process of its own, so that it can run inside a
-// network namespace (`ip netns exec NS node test/env/ssh-server-main.ts CONFIG.json`) as sshd on
+// network namespace (`nsenter --net=/run/netns/NS node test/env/ssh-server-main.ts CONFIG.json`) as sshd on
 // a Docker host would. CONFIG.json: { socketPath, hostKey, user, clientKey, address, port }.
 import { readFileSync } from 'node:fs';
 import { startDockerSshServer } from './docker-ssh-server.ts';
