@@ -10,7 +10,10 @@ export function withOperationHook(backend: ContainerBackend, hook: OperationHook
   return new Proxy(backend, {
     get(target, prop, receiver): unknown {
       const value: unknown = Reflect.get(target, prop, receiver);
-      if (typeof value !== 'function' || typeof prop !== 'string' || STREAMS.has(prop)) return value;
+      if (typeof value !== 'function' || typeof prop !== 'string') return value;
+      // Bound to the backend itself: called on the proxy, a stream's own calls to the backend's
+      // helpers would be wrapped too, and an error it translated would be thrown as a Promise.
+      if (STREAMS.has(prop)) return (value as (...a: unknown[]) => unknown).bind(target);
       return async (...args: unknown[]): Promise<unknown> => {
         try {
           const result: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
