@@ -346,7 +346,9 @@ export class DockerBackend implements ContainerBackend {
 
   async events(onEvent: (e: EngineEvent) => void, signal: AbortSignal, connected: () => void): Promise<void> {
     try {
-      await streamEngineEvents(this.docker, onEvent, signal, connected);
+      // On a new connection: a kept-alive one may still reach an engine that is shutting down (its
+      // listener closed, its socket gone), and a stream opened there would say it is back.
+      await streamEngineEvents(this.fresh, onEvent, signal, connected);
     } catch (err) {
       throw this.translate(err);
     }

@@ -342,6 +342,16 @@ export class Reflector {
     }
   }
 
+  /**
+   * An operation found the engine not answering (refused, or shutting down) while the stream still
+   * looks open. Asks on a new connection; if that fails too, the engine is going away: the
+   * controllers wait for it instead of retrying against a dying engine.
+   */
+  async engineFailed(): Promise<void> {
+    if (!this.available) return;
+    if (!(await this.engineAnswers())) this.goingAway();
+  }
+
   /** The engine did not answer: stop trusting the stream and wait for it to come back. */
   private goingAway(): void {
     this.markUnavailable(`the engine is going away: ${this.reason}`);

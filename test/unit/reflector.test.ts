@@ -189,6 +189,24 @@ describe('the reflector of an engine', () => {
     expect(reflector.get(id)?.stoppedByEngine).toBeUndefined();
   });
 
+  it('stops trusting a stream that still looks open when an operation failed and a new connection is refused', async () => {
+    const engine = new MemoryBackend({ images: [IMAGE] });
+    const { reflector } = await started(engine);
+    // The engine answers on a new connection: one failed operation is not a lost engine.
+    const pings = count(engine, 'ping');
+    await reflector.engineFailed();
+    expect(count(engine, 'ping')).toBe(pings + 1);
+    expect(reflector.isAvailable()).toBe(true);
+    // Shutting down: its listener is closed, while the stream has not ended yet.
+    engine.refusingNewConnections = true;
+    await reflector.engineFailed();
+    expect(reflector.isAvailable()).toBe(false);
+    expect(reflector.unavailableReason()).toContain('the engine is going away');
+    // Back: a new engine process; the reflector follows it again.
+    engine.refusingNewConnections = false;
+    await until('available again', () => reflector.isAvailable());
+  });
+
   it('announces what changed while it was disconnected when it lists again: gone, new and changed containers', async () => {
     const engine = new MemoryBackend({ images: [IMAGE] });
     const gone = await engine.create(config('e'));
