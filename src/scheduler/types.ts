@@ -1,5 +1,6 @@
 // What the scheduler sees: hosts as plain snapshots and one request, so that filter and score are
 // pure functions of their input (no I/O, no clock), testable by tables and measurable by a bench.
+import type { LabelSelector } from '../api/label-selector.ts';
 
 /** A host port in use or asked for: "TCP/8080" (the host IP is left out: any overlap conflicts). */
 export type HostPortKey = string;
@@ -19,13 +20,6 @@ export interface HostSnapshot {
   ports: ReadonlySet<HostPortKey>;
   /** How many containers are bound to it: what tells hosts apart when nothing requests resources. */
   containers?: number;
-}
-
-export type SelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
-
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: { key: string; operator: SelectorOperator; values?: string[] }[];
 }
 
 export type Strategy = 'binpack' | 'spread';
