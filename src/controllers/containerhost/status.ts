@@ -14,8 +14,10 @@ import { unsupportedVersion } from '../../backend/engines.ts';
 
 export interface HostObservation {
   ch: ContainerHost;
-  /** What the engine said just now; undefined when it did not answer. */
+  /** What the engine said; undefined when it did not answer. */
   info?: EngineInfo;
+  /** When the engine said it: `now`, or earlier when kept from an earlier reconcile (the heartbeat). */
+  answeredAt?: Date;
   /** Why the engine cannot be reached or trusted (when info is undefined). */
   problem?: { reason: ContainerHostReason; message: string };
   /** The requests of the NativeContainers bound to the host. */
@@ -76,9 +78,10 @@ function readyCondition(
 /** The last time the engine answered, written at most once per heartbeatMs. */
 function heartbeat(o: HostObservation, before: ContainerHostStatus): Pick<ContainerHostStatus, 'lastHeartbeat'> {
   if (!o.info) return before.lastHeartbeat ? { lastHeartbeat: before.lastHeartbeat } : {};
+  const answered = o.answeredAt ?? o.now;
   const last = before.lastHeartbeat ? Date.parse(before.lastHeartbeat) : 0;
-  if (o.now.getTime() - last < o.heartbeatMs) return { lastHeartbeat: before.lastHeartbeat! };
-  return { lastHeartbeat: o.now.toISOString().replace(/\.\d+Z$/, 'Z') };
+  if (answered.getTime() - last < o.heartbeatMs) return { lastHeartbeat: before.lastHeartbeat! };
+  return { lastHeartbeat: answered.toISOString().replace(/\.\d+Z$/, 'Z') };
 }
 
 function capacityOf(
