@@ -5,6 +5,12 @@ import type { LabelSelector } from '../api/label-selector.ts';
 /** A host port in use or asked for: "TCP/8080" (the host IP is left out: any overlap conflicts). */
 export type HostPortKey = string;
 
+/** CPU in millicores and memory in bytes: what a host has, gives or holds, or a container requests. */
+export interface Amounts {
+  milliCpu: number;
+  memoryBytes: number;
+}
+
 export interface HostSnapshot {
   name: string;
   /** The ContainerHost's labels, what hostSelector and spreadBy read. */
@@ -13,9 +19,9 @@ export interface HostSnapshot {
   /** Cordoned (spec.unschedulable): keeps what runs there, takes nothing new. */
   unschedulable: boolean;
   /** What the host can give to containers: capacity minus reserved; undefined: not known, unlimited. */
-  allocatable: { milliCpu?: number; memoryBytes?: number };
+  allocatable: Partial<Amounts>;
   /** The sum of the requests of the containers bound to it. */
-  allocated: { milliCpu: number; memoryBytes: number };
+  allocated: Amounts;
   /** Host ports taken by the containers bound to it. */
   ports: ReadonlySet<HostPortKey>;
   /** How many containers are bound to it: what tells hosts apart when nothing requests resources. */
@@ -24,7 +30,8 @@ export interface HostSnapshot {
 
 export type Strategy = 'binpack' | 'spread';
 
-export interface PlacementRequest {
+/** Its Amounts: what the container requests. */
+export interface PlacementRequest extends Amounts {
   /** Pinned by spec.placement.hostName. */
   hostName?: string;
   hostSelector?: LabelSelector;
@@ -36,8 +43,6 @@ export interface PlacementRequest {
   volumesOn?: string;
   /** Hosts not to use (the host being left on a reschedule). */
   exclude?: ReadonlySet<string>;
-  milliCpu: number;
-  memoryBytes: number;
   ports: readonly HostPortKey[];
 }
 
