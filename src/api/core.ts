@@ -21,3 +21,14 @@ export function secretValue(secret: Secret, key: string): string | undefined {
   if (raw !== undefined) return Buffer.from(raw, 'base64').toString('utf8');
   return secret.stringData?.[key];
 }
+
+/**
+ * The bytes of a Secret key as stored (a Secret may hold binary data), or undefined when the key is
+ * absent. As secretValue: data first; stringData only in objects not from the API server.
+ */
+export function secretBytes(secret: Secret, key: string): Buffer | undefined {
+  const raw = secret.data?.[key];
+  if (raw !== undefined) return Buffer.from(raw, 'base64');
+  const text = secret.stringData?.[key];
+  return text === undefined ? undefined : Buffer.from(text, 'utf8');
+}

@@ -1,6 +1,7 @@
 // TypeScript view of the NativeContainer resource. The CRD in crds/ is the source of truth;
 // these types mirror it and src/api/validate.ts validates against the CRD itself.
 import type { Condition } from './conditions.ts';
+import type { LabelSelector } from './label-selector.ts';
 import type { KubeObject } from './object.ts';
 
 export type DesiredState = 'Running' | 'Stopped' | 'Paused';
@@ -124,15 +125,10 @@ export interface Ulimit {
   hard: number;
 }
 
-export type SelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
-
 /** Where the container runs: decided once and written to status.host. */
 export interface Placement {
   hostName?: string;
-  hostSelector?: {
-    matchLabels?: Record<string, string>;
-    matchExpressions?: { key: string; operator: SelectorOperator; values?: string[] }[];
-  };
+  hostSelector?: LabelSelector;
   spreadBy?: string;
   rescheduleAfterSeconds?: number;
 }

@@ -2,18 +2,8 @@
 // the source of truth): what NativeContainers in the namespaces it selects may use beyond the
 // built-in default, which allows none of it.
 import type { Condition } from './conditions.ts';
+import type { LabelSelector } from './label-selector.ts';
 import type { KubeObject } from './object.ts';
-
-export interface LabelSelectorRequirement {
-  key: string;
-  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
-  values?: string[];
-}
-
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: LabelSelectorRequirement[];
-}
 
 export type HostNamespace = 'Network' | 'PID' | 'IPC';
 

@@ -43,6 +43,11 @@ export function toNanoCpus(value: string | number): number {
   return Number((q.num * 1_000_000_000n) / q.den);
 }
 
+/** CPUs in millicores: toNanoCpus over a million (a fraction below a millicore is kept). */
+export function toMilliCpus(value: string | number): number {
+  return toNanoCpus(value) / 1e6;
+}
+
 /** Memory as whole bytes, rounded up as Kubernetes does. */
 export function toBytes(value: string | number): number {
   const q = mustParse(value);

@@ -13,7 +13,8 @@
 // The rules run on CREATE, and on UPDATE only when the spec changes and the resource is not being
 // deleted, so a resource that a since-changed policy no longer allows can still get its
 // finalizer removed and be deleted (the reconciler reports it as PolicyViolation meanwhile).
-import type { LabelSelector, NativeContainerPolicy } from '../api/policy.ts';
+import type { LabelSelector } from '../api/label-selector.ts';
+import type { NativeContainerPolicy } from '../api/policy.ts';
 import { GROUP } from '../api/group.ts';
 import { DOCKER_DEFAULT_CAPABILITIES, selectingPolicies, UNGATED_NETWORKS } from './evaluate.ts';
 

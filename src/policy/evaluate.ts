@@ -12,13 +12,8 @@
 // - bridge and none (and Docker's "default") need no policy; host needs the Network host
 //   namespace, any other network name needs the name (or a prefix* of it).
 import type { NativeContainerSpec } from '../api/native-container.ts';
-import type {
-  HostNamespace,
-  LabelSelector,
-  LabelSelectorRequirement,
-  NativeContainerPolicy,
-  NativeContainerPolicySpec,
-} from '../api/policy.ts';
+import { selects } from '../api/label-selector.ts';
+import type { HostNamespace, NativeContainerPolicy, NativeContainerPolicySpec } from '../api/policy.ts';
 
 /** Docker's default capability set (moby's oci/caps/defaults.go): adding one of these needs no policy. */
 export const DOCKER_DEFAULT_CAPABILITIES: readonly string[] = [
@@ -49,31 +44,6 @@ export interface Violation {
   value: string;
   /** The NativeContainerPolicy spec entry that would allow it: "hostPaths: [{pathPrefix: /etc, readOnly: false}]". */
   allowWith: string;
-}
-
-/** True when the labels satisfy the selector (Kubernetes' LabelSelector semantics; {} selects all). */
-export function selects(selector: LabelSelector | undefined, labels: Record<string, string>): boolean {
-  if (!selector) return false;
-  const byLabels = Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
-  return byLabels && (selector.matchExpressions ?? []).every((e) => satisfies(e, labels));
-}
-
-function satisfies(e: LabelSelectorRequirement, labels: Record<string, string>): boolean {
-  const has = Object.hasOwn(labels, e.key);
-  const listed = has && (e.values ?? []).includes(labels[e.key]!);
-  switch (e.operator) {
-    case 'In':
-      return listed;
-    case 'NotIn':
-      return !listed;
-    case 'Exists':
-      return has;
-    case 'DoesNotExist':
-      return !has;
-    default:
-      // An operator this code does not know selects nothing, rather than everything.
-      return false;
-  }
 }
 
 /** The policies that select a namespace with these labels, by name. */

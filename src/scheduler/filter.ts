@@ -1,6 +1,7 @@
 // Filter: the first reason a host cannot take a request, or undefined when it can. The reasons are
 // the words of the unschedulable message ("1 cordoned, 2 insufficient memory"), so they are short.
-import type { HostSnapshot, LabelSelector, PlacementRequest } from './types.ts';
+import { selects } from '../api/label-selector.ts';
+import type { HostSnapshot, PlacementRequest } from './types.ts';
 
 export function whyNot(host: HostSnapshot, req: PlacementRequest): string | undefined {
   if (req.hostName !== undefined && host.name !== req.hostName) return 'not the requested host';
@@ -8,7 +9,7 @@ export function whyNot(host: HostSnapshot, req: PlacementRequest): string | unde
   if (req.exclude?.has(host.name)) return 'being left';
   if (!host.ready) return 'not ready';
   if (host.unschedulable) return 'cordoned';
-  if (req.hostSelector && !matches(req.hostSelector, host.labels)) return 'not matching the host selector';
+  if (req.hostSelector && !selects(req.hostSelector, host.labels)) return 'not matching the host selector';
   return capacityProblem(host, req) ?? portProblem(host, req);
 }
 
@@ -23,27 +24,4 @@ function capacityProblem(host: HostSnapshot, req: PlacementRequest): string | un
 function portProblem(host: HostSnapshot, req: PlacementRequest): string | undefined {
   for (const p of req.ports) if (host.ports.has(p)) return 'host port in use';
   return undefined;
-}
-
-/** A Kubernetes label selector: every matchLabels pair and every expression must hold. */
-export function matches(selector: LabelSelector, labels: Record<string, string>): boolean {
-  const wanted = selector.matchLabels;
-  if (wanted) for (const key in wanted) if (labels[key] !== wanted[key]) return false;
-  const expressions = selector.matchExpressions;
-  return (
-    expressions === undefined ||
-    expressions.every((e) => {
-      const value = labels[e.key];
-      switch (e.operator) {
-        case 'In':
-          return value !== undefined && (e.values ?? []).includes(value);
-        case 'NotIn':
-          return value === undefined || !(e.values ?? []).includes(value);
-        case 'Exists':
-          return value !== undefined;
-        case 'DoesNotExist':
-          return value === undefined;
-      }
-    })
-  );
 }

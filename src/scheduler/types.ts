@@ -1,8 +1,15 @@
 // What the scheduler sees: hosts as plain snapshots and one request, so that filter and score are
 // pure functions of their input (no I/O, no clock), testable by tables and measurable by a bench.
+import type { LabelSelector } from '../api/label-selector.ts';
 
 /** A host port in use or asked for: "TCP/8080" (the host IP is left out: any overlap conflicts). */
 export type HostPortKey = string;
+
+/** CPU in millicores and memory in bytes: what a host has, gives or holds, or a container requests. */
+export interface Amounts {
+  milliCpu: number;
+  memoryBytes: number;
+}
 
 export interface HostSnapshot {
   name: string;
@@ -12,25 +19,19 @@ export interface HostSnapshot {
   /** Cordoned (spec.unschedulable): keeps what runs there, takes nothing new. */
   unschedulable: boolean;
   /** What the host can give to containers: capacity minus reserved; undefined: not known, unlimited. */
-  allocatable: { milliCpu?: number; memoryBytes?: number };
+  allocatable: Partial<Amounts>;
   /** The sum of the requests of the containers bound to it. */
-  allocated: { milliCpu: number; memoryBytes: number };
+  allocated: Amounts;
   /** Host ports taken by the containers bound to it. */
   ports: ReadonlySet<HostPortKey>;
   /** How many containers are bound to it: what tells hosts apart when nothing requests resources. */
   containers?: number;
 }
 
-export type SelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
-
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: { key: string; operator: SelectorOperator; values?: string[] }[];
-}
-
 export type Strategy = 'binpack' | 'spread';
 
-export interface PlacementRequest {
+/** Its Amounts: what the container requests. */
+export interface PlacementRequest extends Amounts {
   /** Pinned by spec.placement.hostName. */
   hostName?: string;
   hostSelector?: LabelSelector;
@@ -42,8 +43,6 @@ export interface PlacementRequest {
   volumesOn?: string;
   /** Hosts not to use (the host being left on a reschedule). */
   exclude?: ReadonlySet<string>;
-  milliCpu: number;
-  memoryBytes: number;
   ports: readonly HostPortKey[];
 }
 

@@ -1,16 +1,19 @@
-// A ContainerHost's status from what its engine said (pure), and how its Secret becomes the
-// options of a connection (TLS files, an SSH key and known_hosts) without touching the disk.
-import { describe, expect, it } from 'vitest';
+// A ContainerHost's status from what its engine said (pure), when the engine is asked again, and
+// how its Secret becomes the options of a connection (TLS files, an SSH key and known_hosts)
+// without touching the disk.
+import { describe, expect, it, vi } from 'vitest';
 import type { ContainerHost } from '../../src/api/container-host.ts';
 import type { Secret } from '../../src/api/core.ts';
 import { validateContainerHost } from '../../src/api/validate.ts';
 import { dockerOptions } from '../../src/backend/docker-host.ts';
 import { unsupportedVersion } from '../../src/backend/engines.ts';
+import type { EngineHost } from '../../src/backend/hosts.ts';
 import {
   connectionOptions,
   ConnectionError,
   type SecretLookup,
 } from '../../src/controllers/containerhost/connection.ts';
+import { EngineInfos } from '../../src/controllers/containerhost/engine-infos.ts';
 import { computeHostStatus, human, type HostObservation } from '../../src/controllers/containerhost/status.ts';
 
 const GiB = 1024 ** 3;
@@ -94,6 +97,18 @@ describe('ContainerHost status', () => {
     expect(later.lastHeartbeat).toBe('2026-11-30T08:00:10Z');
   });
 
+  it('writes as the heartbeat when the engine answered, not when a kept answer was used', () => {
+    const before = computeHostStatus(observed());
+    const kept = computeHostStatus(
+      observed({
+        ch: ch({}, before),
+        now: new Date(NOW.getTime() + 15_000),
+        answeredAt: new Date(NOW.getTime() + 12_000),
+      }),
+    );
+    expect(kept.lastHeartbeat).toBe('2026-11-30T08:00:12Z');
+  });
+
   it('refuses an engine API older than the operator speaks (VersionUnsupported)', () => {
     const s = computeHostStatus(
       observed({ info: { engine: 'Docker', version: '18.09', apiVersion: '1.39', cpus: 1, memoryBytes: GiB } }),
@@ -109,6 +124,55 @@ describe('ContainerHost status', () => {
     [7.5 * GiB, '7.5Gi'],
   ])('prints %d bytes as %s', (bytes, text) => {
     expect(human(bytes)).toBe(text);
+  });
+});
+
+describe('asking a host engine what it is (EngineInfos)', () => {
+  const INFO = { engine: 'Docker', version: '27.0.1', apiVersion: '1.46', cpus: 4, memoryBytes: 8 * GiB };
+
+  function engineHost(name = 'h1', engineInfo = vi.fn(() => Promise.resolve(INFO))) {
+    return { host: { name, backend: { engineInfo } } as unknown as EngineHost, engineInfo };
+  }
+
+  it('asks once per heartbeat, however often the host is reconciled in between', async () => {
+    const infos = new EngineInfos(10_000);
+    const { host, engineInfo } = engineHost();
+    expect(await infos.of(host, 1_000)).toEqual({ info: INFO, at: 1_000 });
+    for (const now of [2_000, 5_000, 10_999]) expect((await infos.of(host, now)).at).toBe(1_000);
+    expect(engineInfo).toHaveBeenCalledTimes(1);
+    expect((await infos.of(host, 11_000)).at).toBe(11_000);
+    expect(engineInfo).toHaveBeenCalledTimes(2);
+  });
+
+  it('asks again once the reflector found or lost the engine, or the host was connected anew', async () => {
+    const infos = new EngineInfos(10_000);
+    const { host, engineInfo } = engineHost();
+    await infos.of(host, 0);
+    infos.forget('h1');
+    await infos.of(host, 1);
+    expect(engineInfo).toHaveBeenCalledTimes(2);
+    const again = engineHost();
+    await infos.of(again.host, 2);
+    expect(again.engineInfo).toHaveBeenCalledTimes(1);
+    expect(engineInfo).toHaveBeenCalledTimes(2);
+  });
+
+  it('keeps no failed answer, nor one asked for before a forget', async () => {
+    const infos = new EngineInfos(10_000);
+    const failing = engineHost(
+      'h1',
+      vi.fn(() => Promise.reject(new Error('connection refused'))),
+    );
+    await expect(infos.of(failing.host, 0)).rejects.toThrow('connection refused');
+    await expect(infos.of(failing.host, 1)).rejects.toThrow('connection refused');
+    expect(failing.engineInfo).toHaveBeenCalledTimes(2);
+
+    const { host, engineInfo } = engineHost('h2');
+    const inFlight = infos.of(host, 0);
+    infos.forget('h2');
+    await inFlight;
+    await infos.of(host, 1);
+    expect(engineInfo).toHaveBeenCalledTimes(2);
   });
 });
 

@@ -4,14 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import type { NativeContainerSpec } from '../../src/api/native-container.ts';
 import type { NativeContainerPolicy, NativeContainerPolicySpec } from '../../src/api/policy.ts';
-import {
-  evaluate,
-  networkMatches,
-  selectingPolicies,
-  selects,
-  underPrefix,
-  violations,
-} from '../../src/policy/evaluate.ts';
+import { selects } from '../../src/api/label-selector.ts';
+import { evaluate, networkMatches, selectingPolicies, underPrefix, violations } from '../../src/policy/evaluate.ts';
 
 const IMAGE = { image: 'busybox:1.37' };
 

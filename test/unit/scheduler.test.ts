@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matches } from '../../src/scheduler/filter.ts';
+import { selects } from '../../src/api/label-selector.ts';
 import { schedule, unschedulableMessage } from '../../src/scheduler/schedule.ts';
 import type { HostSnapshot, PlacementRequest } from '../../src/scheduler/types.ts';
 
@@ -182,9 +182,26 @@ describe('scheduler score', () => {
   });
 });
 
+describe('host selectors on label keys that Object.prototype has', () => {
+  // A host without the label `constructor` does not have it, whatever Object.prototype holds.
+  const hosts = [host('a', { labels: { constructor: 'yes' } }), host('b')];
+  it('Exists picks only the host with the label', () => {
+    const exists = req({ hostSelector: { matchExpressions: [{ key: 'constructor', operator: 'Exists' }] } });
+    expect(schedule([hosts[1]!], exists, 'spread')).toEqual({
+      kind: 'unschedulable',
+      message: '0/1 hosts are available: 1 not matching the host selector.',
+    });
+    expect(schedule(hosts, exists, 'spread')).toEqual({ kind: 'bound', host: 'a' });
+  });
+  it('DoesNotExist picks the host without it', () => {
+    const absent = req({ hostSelector: { matchExpressions: [{ key: 'toString', operator: 'DoesNotExist' }] } });
+    expect(schedule([hosts[1]!], absent, 'spread')).toEqual({ kind: 'bound', host: 'b' });
+  });
+});
+
 describe('label selectors', () => {
   const labels = { zone: 'a', disk: 'ssd' };
-  it.each<[string, Parameters<typeof matches>[0], boolean]>([
+  it.each<[string, Parameters<typeof selects>[0], boolean]>([
     ['matchLabels all present', { matchLabels: { zone: 'a', disk: 'ssd' } }, true],
     ['matchLabels one different', { matchLabels: { zone: 'b' } }, false],
     ['In with the value', { matchExpressions: [{ key: 'zone', operator: 'In', values: ['a', 'b'] }] }, true],
@@ -198,6 +215,6 @@ describe('label selectors', () => {
     ['DoesNotExist with the label', { matchExpressions: [{ key: 'disk', operator: 'DoesNotExist' }] }, false],
     ['the empty selector', {}, true],
   ])('%s: %s', (_name, selector, expected) => {
-    expect(matches(selector, labels)).toBe(expected);
+    expect(selects(selector, labels)).toBe(expected);
   });
 });

@@ -3,7 +3,7 @@
 // (backend/docker-host.ts), as DOCKER_TLS_VERIFY, DOCKER_CERT_PATH and files in a home directory
 // that exists only in memory. Nothing of the Secret is written anywhere.
 import type { ContainerHost } from '../../api/container-host.ts';
-import type { Secret } from '../../api/core.ts';
+import { secretBytes, type Secret } from '../../api/core.ts';
 import type { DockerBackendOptions } from '../../backend/docker-backend.ts';
 import { ALLOW_PLAIN_TCP, type HostFiles } from '../../backend/docker-host.ts';
 
@@ -55,23 +55,25 @@ export function connectionOptions(ch: ContainerHost, lookup: SecretLookup): Dock
   const namespace = ref.namespace ?? lookup.defaultNamespace;
   const secret = lookup.secret(namespace, ref.name);
   if (!secret) throw new ConnectionError('SecretNotFound', `Secret ${namespace}/${ref.name} not found`);
-  const data = decoded(secret);
   if (endpoint.startsWith('ssh://')) {
-    const files = Object.fromEntries(SSH_KEYS.filter((k) => data[k]).map((k) => [`${HOME}/.ssh/${k}`, data[k]!]));
+    const files = secretFiles(secret, SSH_KEYS, `${HOME}/.ssh`);
     return { host: endpoint, credentials: { env: {}, files: memoryFiles(files) } };
   }
-  const files = Object.fromEntries(TLS_KEYS.filter((k) => data[k]).map((k) => [`${CERT_PATH}/${k}`, data[k]!]));
+  const files = secretFiles(secret, TLS_KEYS, CERT_PATH);
   return {
     host: endpoint,
     credentials: { env: { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: CERT_PATH }, files: memoryFiles(files) },
   };
 }
 
-function decoded(secret: Secret): Record<string, Buffer> {
-  const out: Record<string, Buffer> = {};
-  for (const [k, v] of Object.entries(secret.data ?? {})) out[k] = Buffer.from(v, 'base64');
-  for (const [k, v] of Object.entries(secret.stringData ?? {})) out[k] = Buffer.from(v, 'utf8');
-  return out;
+/** The Secret's keys that are present, as files in `dir`. */
+function secretFiles(secret: Secret, keys: readonly string[], dir: string): Record<string, Buffer> {
+  const files: Record<string, Buffer> = {};
+  for (const key of keys) {
+    const content = secretBytes(secret, key);
+    if (content !== undefined) files[`${dir}/${key}`] = content;
+  }
+  return files;
 }
 
 function memoryFiles(files: Record<string, Buffer>): HostFiles {

@@ -1,7 +1,8 @@
 // ContainerHosts as the manager knows them: the supervisor (every replica) keeps one engine and
 // reflector per host in the pool; the controller (the leader) asks each engine what it is and
 // what it has, and writes the host's status: Ready and why not, within a second or so of its
-// reflector losing or finding the engine, and a heartbeat while it answers.
+// reflector losing or finding the engine, and a heartbeat while it answers. The engine is asked
+// on the heartbeat and when its reflector finds or loses it, not for each container placed there.
 import type { Logger } from 'pino';
 import type { ContainerHost } from '../../api/container-host.ts';
 import type { Secret } from '../../api/core.ts';
@@ -17,6 +18,7 @@ import type { KubeClient } from '../../runtime/kube-client.ts';
 import type { Manager } from '../../runtime/manager.ts';
 import { writeStatus } from '../../runtime/status-writer.ts';
 import { requestsOf } from '../nativecontainer/placement.ts';
+import { EngineInfos } from './engine-infos.ts';
 import { computeHostStatus, type HostObservation } from './status.ts';
 import { HostSupervisor } from './supervisor.ts';
 
@@ -61,6 +63,7 @@ export function registerContainerHosts(o: ContainerHostOptions): HostSupervisor 
     for (const name of supervisor.usersOf(key, chs.list())) supervisor.sync(name, chs.get(name));
   });
   manager.addRunnable({ name: 'containerhosts', run: (signal) => supervisor.run(signal) });
+  const infos = new EngineInfos(o.heartbeatSeconds * 1000);
 
   const handle = manager.add({
     name: CONTROLLER_NAME,
@@ -80,21 +83,30 @@ export function registerContainerHosts(o: ContainerHostOptions): HostSupervisor 
       const ch = chs.get(name);
       if (!ch) return AWAIT_CHANGE;
       const placed = ncs.list().filter((nc) => nc.status?.host === name);
-      const observation = await observe(o, supervisor, ch, placed);
+      const observation = await observe(o, supervisor, infos, ch, placed);
       const status = computeHostStatus(observation);
       await writeStatus(o.client, clusterObjectPath(CONTAINER_HOST, name), ch.status, status);
-      return requeueAfter(observation.info ? o.heartbeatSeconds * 1000 : NOT_READY_RECHECK_MS);
+      // Back when the answer is a heartbeat old, kept or not: the engine is asked every heartbeat.
+      const { answeredAt, now, heartbeatMs } = observation;
+      return requeueAfter(answeredAt ? answeredAt.getTime() + heartbeatMs - now.getTime() : NOT_READY_RECHECK_MS);
     },
     workers: 2,
   });
   // An engine lost or found: its host's Ready says so at once, not at the next heartbeat.
-  hosts.onAdded((host) => host.reflector.onAvailability(() => handle.enqueue(host.name)));
+  hosts.onAdded((host) =>
+    host.reflector.onAvailability(() => {
+      infos.forget(host.name);
+      handle.enqueue(host.name);
+    }),
+  );
+  hosts.onRemoved((host) => infos.forget(host.name));
   return supervisor;
 }
 
 async function observe(
   o: ContainerHostOptions,
   supervisor: HostSupervisor,
+  infos: EngineInfos,
   ch: ContainerHost,
   placed: NativeContainer[],
 ): Promise<HostObservation> {
@@ -116,7 +128,8 @@ async function observe(
   const host = o.hosts.get(ch.metadata.name);
   if (!host) return { ...base, problem: { reason: 'Connecting', message: 'The host is being connected.' } };
   try {
-    return { ...base, info: await host.backend.engineInfo() };
+    const { info, at } = await infos.of(host, base.now.getTime());
+    return { ...base, info, answeredAt: new Date(at) };
   } catch (err) {
     // The message says what failed (a refused connection, an unknown authority), never a secret.
     const reason = isTrustFailure(err) ? 'Untrusted' : 'Unreachable';

@@ -8,27 +8,25 @@ import type {
   ContainerHostStatus,
   ResourceAmounts,
 } from '../../api/container-host.ts';
-import { toBytes, toNanoCpus } from '../../api/quantity.ts';
+import { toBytes, toMilliCpus } from '../../api/quantity.ts';
 import type { EngineInfo } from '../../backend/container-backend.ts';
 import { unsupportedVersion } from '../../backend/engines.ts';
+import type { Amounts } from '../../scheduler/types.ts';
 
 export interface HostObservation {
   ch: ContainerHost;
-  /** What the engine said just now; undefined when it did not answer. */
+  /** What the engine said; undefined when it did not answer. */
   info?: EngineInfo;
+  /** When the engine said it: `now`, or earlier when kept from an earlier reconcile (the heartbeat). */
+  answeredAt?: Date;
   /** Why the engine cannot be reached or trusted (when info is undefined). */
   problem?: { reason: ContainerHostReason; message: string };
   /** The requests of the NativeContainers bound to the host. */
-  allocated: { milliCpu: number; memoryBytes: number };
+  allocated: Amounts;
   containers: number;
   now: Date;
   /** A heartbeat is written at most this often when nothing else changed. */
   heartbeatMs: number;
-}
-
-interface Amounts {
-  milliCpu: number;
-  memoryBytes: number;
 }
 
 export function computeHostStatus(o: HostObservation): ContainerHostStatus {
@@ -76,9 +74,10 @@ function readyCondition(
 /** The last time the engine answered, written at most once per heartbeatMs. */
 function heartbeat(o: HostObservation, before: ContainerHostStatus): Pick<ContainerHostStatus, 'lastHeartbeat'> {
   if (!o.info) return before.lastHeartbeat ? { lastHeartbeat: before.lastHeartbeat } : {};
+  const answered = o.answeredAt ?? o.now;
   const last = before.lastHeartbeat ? Date.parse(before.lastHeartbeat) : 0;
-  if (o.now.getTime() - last < o.heartbeatMs) return { lastHeartbeat: before.lastHeartbeat! };
-  return { lastHeartbeat: o.now.toISOString().replace(/\.\d+Z$/, 'Z') };
+  if (answered.getTime() - last < o.heartbeatMs) return { lastHeartbeat: before.lastHeartbeat! };
+  return { lastHeartbeat: answered.toISOString().replace(/\.\d+Z$/, 'Z') };
 }
 
 function capacityOf(
@@ -89,18 +88,18 @@ function capacityOf(
   const engine = info
     ? { milliCpu: info.cpus * 1000, memoryBytes: info.memoryBytes }
     : before.capacity && {
-        milliCpu: toNanoCpus(before.capacity.cpu) / 1e6,
+        milliCpu: toMilliCpus(before.capacity.cpu),
         memoryBytes: toBytes(before.capacity.memory),
       };
   if (!engine) return undefined;
   return {
-    milliCpu: spec?.cpu !== undefined ? toNanoCpus(spec.cpu) / 1e6 : engine.milliCpu,
+    milliCpu: spec?.cpu !== undefined ? toMilliCpus(spec.cpu) : engine.milliCpu,
     memoryBytes: spec?.memory !== undefined ? toBytes(spec.memory) : engine.memoryBytes,
   };
 }
 
 function subtract(capacity: Amounts, reserved: ResourceAmounts | undefined): Amounts {
-  const cpu = reserved?.cpu !== undefined ? toNanoCpus(reserved.cpu) / 1e6 : 0;
+  const cpu = reserved?.cpu !== undefined ? toMilliCpus(reserved.cpu) : 0;
   const memory = reserved?.memory !== undefined ? toBytes(reserved.memory) : 0;
   return { milliCpu: Math.max(0, capacity.milliCpu - cpu), memoryBytes: Math.max(0, capacity.memoryBytes - memory) };
 }

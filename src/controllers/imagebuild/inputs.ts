@@ -4,6 +4,7 @@
 // ImageBuild when the object appears.
 // Guarantee: credentials go only to the registry their ContainerSecret names.
 import { createHash } from 'node:crypto';
+import { secretBytes } from '../../api/core.ts';
 import type { ContextFile as ContextFileSpec, ImageBuild } from '../../api/image-build.ts';
 import { imageRegistry, registryKey } from '../../api/image-reference.ts';
 import type { RegistryAuth } from '../../backend/container-backend.ts';
@@ -75,13 +76,10 @@ function fromConfigMap(path: string, ref: KeyRef, namespace: string, lookup: Ref
   throw missingConfigMapKey(`context ${path}`, ref, map);
 }
 
-// Bytes as stored (a Secret may hold binary data); stringData only in objects not from the API server.
 function fromSecret(path: string, ref: KeyRef, namespace: string, lookup: ReferenceLookup): Buffer {
   const secret = lookup.secret(namespace, ref.name);
-  const raw = secret?.data?.[ref.key];
-  if (raw !== undefined) return Buffer.from(raw, 'base64');
-  const value = secret?.stringData?.[ref.key];
-  if (value !== undefined) return Buffer.from(value, 'utf8');
+  const content = secret && secretBytes(secret, ref.key);
+  if (content !== undefined) return content;
   const why = secret ? `Secret ${ref.name} has no key ${ref.key}` : `Secret ${ref.name} not found`;
   throw new UnresolvedReferenceError('SecretNotFound', `context ${path}: ${why}.`);
 }

@@ -14,10 +14,10 @@ import { DRAIN_ANNOTATION, type ContainerHost } from '../../api/container-host.t
 import { findCondition } from '../../api/conditions.ts';
 import type { NativeContainer, NativeContainerSpec } from '../../api/native-container.ts';
 import { objectKey } from '../../api/object.ts';
-import { toBytes, toNanoCpus } from '../../api/quantity.ts';
+import { toBytes, toMilliCpus } from '../../api/quantity.ts';
 import type { HostPool } from '../../backend/hosts.ts';
 import { schedule } from '../../scheduler/schedule.ts';
-import type { HostSnapshot, PlacementRequest, Strategy } from '../../scheduler/types.ts';
+import type { Amounts, HostSnapshot, PlacementRequest, Strategy } from '../../scheduler/types.ts';
 import { DEFAULT_HOST, LABELS, volumeSelector } from './identity.ts';
 
 export interface PlacementDeps {
@@ -38,18 +38,13 @@ export type PlacementDecision =
   /** Bound to a host that does not exist (its ContainerHost was deleted). */
   | { kind: 'lost'; host: string; message: string };
 
-interface Amounts {
-  milliCpu: number;
-  memoryBytes: number;
-}
-
 /** What placement counts against a host: spec.resources.requests, else the limits, else nothing. */
 export function requestsOf(spec: NativeContainerSpec): Amounts {
   const r = spec.resources;
   const cpu = r?.requests?.cpu ?? r?.cpu;
   const memory = r?.requests?.memory ?? r?.memory;
   return {
-    milliCpu: cpu === undefined ? 0 : toNanoCpus(cpu) / 1e6,
+    milliCpu: cpu === undefined ? 0 : toMilliCpus(cpu),
     memoryBytes: memory === undefined ? 0 : toBytes(memory),
   };
 }
@@ -278,7 +273,7 @@ export class Placer {
 function allocatableOf(ch: ContainerHost): HostSnapshot['allocatable'] {
   const a = ch.status?.allocatable;
   return {
-    ...(a?.cpu !== undefined ? { milliCpu: toNanoCpus(a.cpu) / 1e6 } : {}),
+    ...(a?.cpu !== undefined ? { milliCpu: toMilliCpus(a.cpu) } : {}),
     ...(a?.memory !== undefined ? { memoryBytes: toBytes(a.memory) } : {}),
   };
 }
