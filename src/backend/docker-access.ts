@@ -146,11 +146,39 @@ function session(
     stdout,
     stderr,
     stdin: o.stdin ? stream : undefined,
-    resize: async (w, h) => {
-      await ops.resize(w, h);
-    },
+    resize: latestResize(ops.resize),
     done: ended.then(() => ops.exitCode().catch(() => undefined)),
     close: () => stream.destroy(),
+  };
+}
+
+/**
+ * Resizes sent one at a time, the newest size winning: Docker applies concurrent calls in the
+ * order they arrive, so an earlier size could land after a later one. A size asked for while a
+ * call is in flight waits for it, and replaces any size still waiting. A refused resize is
+ * ignored (the session goes on at the old size); the promise resolves once no size is waiting.
+ */
+export function latestResize(
+  resize: (w: number, h: number) => Promise<unknown>,
+): (w: number, h: number) => Promise<void> {
+  let pending: { w: number; h: number } | undefined;
+  let inFlight: Promise<void> | undefined;
+  const drain = async (): Promise<void> => {
+    while (pending) {
+      const { w, h } = pending;
+      pending = undefined;
+      try {
+        await resize(w, h);
+      } catch {
+        // The terminal keeps its last size; the next resize tries again.
+      }
+    }
+    inFlight = undefined;
+  };
+  return (w, h) => {
+    pending = { w, h };
+    inFlight ??= drain();
+    return inFlight;
   };
 }
 

@@ -8,6 +8,7 @@ import { authenticate, requestHeaderConfig } from '../../src/apiserver/authentic
 import { logOptions } from '../../src/apiserver/log-options.ts';
 import { API_RESOURCE_LIST, discovery } from '../../src/apiserver/responses.ts';
 import { summarizeStats } from '../../src/apiserver/stats.ts';
+import { latestResize } from '../../src/backend/docker-access.ts';
 import { FrameParser } from '../../src/backend/docker-frames.ts';
 import { parseArgs, parseDuration } from '../../src/cli/args.ts';
 import { errorLine } from '../../src/cli/client.ts';
@@ -170,6 +171,65 @@ describe('the stream protocol', () => {
     expect(discovery('/apis/subresources.nativecontainer.io/v1alpha1')).toBe(API_RESOURCE_LIST);
     const archive = API_RESOURCE_LIST.resources.find((r) => r.name === 'nativecontainers/archive');
     expect(archive?.verbs).toEqual(['get', 'update']);
+  });
+});
+
+describe('terminal resizes', () => {
+  /** A fake engine resize: each call waits until the test settles it. */
+  function fakeEngine() {
+    const calls: { size: string; settle: (fail?: boolean) => void }[] = [];
+    let inFlight = 0;
+    let most = 0;
+    const resize = (w: number, h: number): Promise<void> => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      return new Promise((resolve, reject) => {
+        calls.push({
+          size: `${w}x${h}`,
+          settle: (fail) => {
+            inFlight--;
+            if (fail) reject(new Error('no such exec'));
+            else resolve();
+          },
+        });
+      });
+    };
+    return { calls, resize, most: () => most };
+  }
+  const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('sends one at a time, in order, and only the newest of the sizes that waited', async () => {
+    const engine = fakeEngine();
+    const resize = latestResize(engine.resize);
+    const done = [resize(80, 24), resize(100, 30), resize(120, 40), resize(132, 50)];
+    await tick();
+    expect(engine.calls.map((c) => c.size)).toEqual(['80x24']);
+    engine.calls[0]?.settle();
+    await tick();
+    expect(engine.calls.map((c) => c.size)).toEqual(['80x24', '132x50']);
+    void resize(90, 20);
+    engine.calls[1]?.settle();
+    await tick();
+    expect(engine.calls.map((c) => c.size)).toEqual(['80x24', '132x50', '90x20']);
+    engine.calls[2]?.settle();
+    await Promise.all(done);
+    expect(engine.most()).toBe(1);
+  });
+
+  it('goes on after a refused resize, and never rejects', async () => {
+    const engine = fakeEngine();
+    const resize = latestResize(engine.resize);
+    const first = resize(80, 24);
+    const second = resize(100, 30);
+    engine.calls[0]?.settle(true);
+    await tick();
+    engine.calls[1]?.settle(true);
+    await expect(Promise.all([first, second])).resolves.toBeDefined();
+    const third = resize(120, 40);
+    engine.calls[2]?.settle();
+    await third;
+    expect(engine.calls.map((c) => c.size)).toEqual(['80x24', '100x30', '120x40']);
+    expect(engine.most()).toBe(1);
   });
 });
 
