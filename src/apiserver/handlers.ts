@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { NativeContainer } from '../api/native-container.ts';
+import { withKind } from '../api/group.ts';
 import { defaultedNativeContainer } from '../api/validate.ts';
 import { SUBRESOURCE_API, type CommitRequest, type CommitResult, type PlanResult } from '../api/subresources.ts';
 import type { ContainerAccess, LogOptions } from '../backend/container-access.ts';
@@ -195,8 +196,4 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   } catch {
     throw new HttpError(400, 'the body is not JSON');
   }
-}
-
-export function withKind(nc: NativeContainer): NativeContainer {
-  return { ...nc, apiVersion: nc.apiVersion ?? 'nativecontainer.io/v1alpha1', kind: 'NativeContainer' };
 }
