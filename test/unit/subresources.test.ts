@@ -10,7 +10,7 @@ import { API_RESOURCE_LIST, discovery } from '../../src/apiserver/responses.ts';
 import { summarizeStats } from '../../src/apiserver/stats.ts';
 import { latestResize } from '../../src/backend/docker-access.ts';
 import { FrameParser } from '../../src/backend/docker-frames.ts';
-import { parseArgs, parseDuration } from '../../src/cli/args.ts';
+import { commitTarget, parseArgs, parseDuration } from '../../src/cli/args.ts';
 import { errorLine } from '../../src/cli/client.ts';
 
 function dockerFrame(stream: number, text: string): Buffer {
@@ -257,6 +257,22 @@ describe('the plugin command line', () => {
     expect(() => parseDuration('5 minutes')).toThrow('invalid duration');
   });
 
+  it.each([
+    ['app', { repository: 'app', tag: 'latest' }],
+    ['app:1', { repository: 'app', tag: '1' }],
+    ['registry.example:5000/team/app', { repository: 'registry.example:5000/team/app', tag: 'latest' }],
+    ['localhost:5000/app:v2', { repository: 'localhost:5000/app', tag: 'v2' }],
+  ])('reads commit %s as REPOSITORY[:TAG]', (ref, target) => {
+    expect(commitTarget(ref)).toEqual(target);
+  });
+
+  it.each(['app@sha256:' + 'a'.repeat(64), 'localhost:5000/app:v2@sha256:' + 'b'.repeat(64)])(
+    'refuses a commit named by digest: %s',
+    (ref) => {
+      expect(() => commitTarget(ref)).toThrow(`${ref} has a digest: commit names the new image by REPOSITORY[:TAG]`);
+    },
+  );
+
   it('names the refused verb and subresource in one line for a 403', () => {
     const body = JSON.stringify({
       kind: 'Status',
@@ -271,6 +287,16 @@ describe('the plugin command line', () => {
       ),
     ).toBe(
       'forbidden: you may not get nativecontainers/exec (User "alice" cannot get resource "nativecontainers/exec")',
+    );
+  });
+
+  it.each([
+    ['POST', 'commit', 'create'],
+    ['PUT', 'archive', 'update'],
+  ])('names the RBAC verb of a refused %s', (method, sub, verb) => {
+    const path = `/apis/subresources.nativecontainer.io/v1alpha1/namespaces/n/nativecontainers/web/${sub}`;
+    expect(errorLine(403, '{"message":"no"}', method, path)).toBe(
+      `forbidden: you may not ${verb} nativecontainers/${sub} (no)`,
     );
   });
 });
