@@ -1,4 +1,5 @@
 // Names of the API group and its resources, in one place.
+import type { NativeContainer } from './native-container.ts';
 export const GROUP = 'nativecontainer.io';
 export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
@@ -18,6 +19,14 @@ export const NATIVE_CONTAINER: ResourceKind = {
   plural: 'nativecontainers',
   kind: 'NativeContainer',
 };
+
+/**
+ * The resource with its apiVersion and kind, which the items of a list do not carry; an Event
+ * names the object it is about by them.
+ */
+export function withKind(nc: NativeContainer): NativeContainer {
+  return { ...nc, apiVersion: nc.apiVersion ?? API_VERSION, kind: NATIVE_CONTAINER.kind };
+}
 
 export const CONTAINER_SECRET: ResourceKind = {
   group: GROUP,

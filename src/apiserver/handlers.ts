@@ -4,10 +4,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { NativeContainer } from '../api/native-container.ts';
+import { withKind } from '../api/group.ts';
 import { defaultedNativeContainer } from '../api/validate.ts';
 import { SUBRESOURCE_API, type CommitRequest, type CommitResult, type PlanResult } from '../api/subresources.ts';
 import type { ContainerAccess, LogOptions } from '../backend/container-access.ts';
-import { NotFoundError, ConflictError } from '../backend/container-backend.ts';
+import { ConflictError, EngineUnavailableError, NotFoundError } from '../backend/container-backend.ts';
 import type { EventRecorder } from '../runtime/events.ts';
 import { limitBytes, logOptions } from './log-options.ts';
 import { HttpError, sendJson } from './responses.ts';
@@ -67,13 +68,15 @@ export function locate(a: Admitted, t: Targets): Target {
   return target;
 }
 
-/** Runs an engine call; what the engine refuses becomes the matching HTTP error. */
+/** Runs an engine call; what the engine refuses, or an engine not answering, becomes the matching HTTP error. */
 export async function engine<T>(op: () => Promise<T>): Promise<T> {
   try {
     return await op();
   } catch (err) {
     if (err instanceof NotFoundError) throw new HttpError(404, err.message);
     if (err instanceof ConflictError) throw new HttpError(409, err.message);
+    if (err instanceof EngineUnavailableError)
+      throw new HttpError(503, `Docker at ${err.endpoint} is not answering: ${err.message}`);
     throw err;
   }
 }
@@ -193,8 +196,4 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   } catch {
     throw new HttpError(400, 'the body is not JSON');
   }
-}
-
-export function withKind(nc: NativeContainer): NativeContainer {
-  return { ...nc, apiVersion: nc.apiVersion ?? 'nativecontainer.io/v1alpha1', kind: 'NativeContainer' };
 }

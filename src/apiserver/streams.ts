@@ -5,10 +5,11 @@
 import type { Logger } from 'pino';
 import type { Readable, Writable } from 'node:stream';
 import type { WebSocket } from 'ws';
+import { withKind } from '../api/group.ts';
 import { CHANNEL, execStatus, frame, STREAM_PROTOCOL_V5, type TerminalSize } from '../api/subresources.ts';
 import type { Session } from '../backend/container-access.ts';
 import { errorMessage } from '../runtime/errors.ts';
-import { engine, locate, withKind, type Targets } from './handlers.ts';
+import { engine, locate, type Targets } from './handlers.ts';
 import type { Admitted } from './server.ts';
 
 /** Above this many bytes waiting to be sent, output is paused until the client has taken them. */

@@ -3,7 +3,6 @@
 import type { Duplex, Readable } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
-import { ConflictError, NotFoundError } from './container-backend.ts';
 import type {
   Archive,
   CommitOptions,
@@ -13,18 +12,20 @@ import type {
   Session,
   SessionOptions,
 } from './container-access.ts';
-import { dockerFromHost, messageOf, statusOf } from './docker-backend.ts';
+import { dockerFromHost, endpointOf, engineError } from './docker-backend.ts';
 import { demultiplex, outputsOf } from './docker-frames.ts';
 
 export class DockerAccess implements ContainerAccess {
   private readonly docker: Docker;
+  private readonly endpoint: string;
 
   constructor(options: { host?: string } = {}) {
     this.docker = dockerFromHost(options.host);
+    this.endpoint = endpointOf(options.host);
   }
 
   async hasTty(id: string): Promise<boolean> {
-    const info = await call(() => this.docker.getContainer(id).inspect());
+    const info = await this.call(() => this.docker.getContainer(id).inspect());
     return info.Config.Tty;
   }
 
@@ -46,7 +47,7 @@ export class DockerAccess implements ContainerAccess {
   }
 
   async exec(id: string, command: string[], o: SessionOptions): Promise<Session> {
-    const exec = await call(() =>
+    const exec = await this.call(() =>
       this.docker.getContainer(id).exec({
         Cmd: command,
         AttachStdin: o.stdin,
@@ -55,7 +56,7 @@ export class DockerAccess implements ContainerAccess {
         Tty: o.tty,
       }),
     );
-    const stream = await call<Duplex>(() => exec.start({ hijack: true, stdin: o.stdin, Tty: o.tty }));
+    const stream = await this.call<Duplex>(() => exec.start({ hijack: true, stdin: o.stdin, Tty: o.tty }));
     return session(stream, o, {
       resize: (w, h) => exec.resize({ w, h }),
       exitCode: async () => (await exec.inspect()).ExitCode ?? undefined,
@@ -66,7 +67,7 @@ export class DockerAccess implements ContainerAccess {
     const container = this.docker.getContainer(id);
     // The container's own TTY decides how its output comes, whatever the client asked.
     const tty = await this.hasTty(id);
-    const stream = (await call(() =>
+    const stream = (await this.call(() =>
       container.attach({ stream: true, stdin: o.stdin, stdout: o.stdout, stderr: o.stderr, hijack: true }),
     )) as Duplex;
     return session(
@@ -87,7 +88,7 @@ export class DockerAccess implements ContainerAccess {
   }
 
   async top(id: string, psArgs?: string): Promise<ProcessList> {
-    const res = (await call(() => this.docker.getContainer(id).top(psArgs ? { ps_args: psArgs } : {}))) as {
+    const res = (await this.call(() => this.docker.getContainer(id).top(psArgs ? { ps_args: psArgs } : {}))) as {
       Titles?: string[];
       Processes?: string[][];
     };
@@ -99,11 +100,11 @@ export class DockerAccess implements ContainerAccess {
   }
 
   async putArchive(id: string, path: string, tar: Readable): Promise<void> {
-    await call(() => this.docker.getContainer(id).putArchive(tar, { path }));
+    await this.call(() => this.docker.getContainer(id).putArchive(tar, { path }));
   }
 
   async commit(id: string, o: CommitOptions): Promise<string> {
-    const res = (await call(() =>
+    const res = (await this.call(() =>
       this.docker.getContainer(id).commit({
         repo: o.repository,
         tag: o.tag,
@@ -113,6 +114,14 @@ export class DockerAccess implements ContainerAccess {
       }),
     )) as { Id: string };
     return res.Id;
+  }
+
+  private async call<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (err) {
+      throw engineError(this.endpoint, err);
+    }
   }
 
   /** A streaming GET through docker-modem (dockerode buffers logs without follow). */
@@ -126,7 +135,8 @@ export class DockerAccess implements ContainerAccess {
           isStream: true,
           statusCodes: { 200: true, 400: 'bad parameter', 404: 'no such container', 500: 'server error' },
         },
-        (err: unknown, stream: unknown) => (err ? reject(translate(err)) : resolve(stream as Readable)),
+        (err: unknown, stream: unknown) =>
+          err ? reject(engineError(this.endpoint, err)) : resolve(stream as Readable),
       );
     });
   }
@@ -146,25 +156,38 @@ function session(
     stdout,
     stderr,
     stdin: o.stdin ? stream : undefined,
-    resize: async (w, h) => {
-      await ops.resize(w, h);
-    },
+    resize: latestResize(ops.resize),
     done: ended.then(() => ops.exitCode().catch(() => undefined)),
     close: () => stream.destroy(),
   };
 }
 
-async function call<T>(op: () => Promise<T>): Promise<T> {
-  try {
-    return await op();
-  } catch (err) {
-    throw translate(err);
-  }
-}
-
-function translate(err: unknown): Error {
-  const status = statusOf(err);
-  if (status === 404) return new NotFoundError(messageOf(err));
-  if (status === 409) return new ConflictError(messageOf(err));
-  return err instanceof Error ? err : new Error(messageOf(err));
+/**
+ * Resizes sent one at a time, the newest size winning: Docker applies concurrent calls in the
+ * order they arrive, so an earlier size could land after a later one. A size asked for while a
+ * call is in flight waits for it, and replaces any size still waiting. A refused resize is
+ * ignored (the session goes on at the old size); the promise resolves once no size is waiting.
+ */
+export function latestResize(
+  resize: (w: number, h: number) => Promise<unknown>,
+): (w: number, h: number) => Promise<void> {
+  let pending: { w: number; h: number } | undefined;
+  let inFlight: Promise<void> | undefined;
+  const drain = async (): Promise<void> => {
+    while (pending) {
+      const { w, h } = pending;
+      pending = undefined;
+      try {
+        await resize(w, h);
+      } catch {
+        // The terminal keeps its last size; the next resize tries again.
+      }
+    }
+    inFlight = undefined;
+  };
+  return (w, h) => {
+    pending = { w, h };
+    inFlight ??= drain();
+    return inFlight;
+  };
 }

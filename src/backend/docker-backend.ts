@@ -70,6 +70,11 @@ interface PullEvent {
 
 const SECOND_NS = 1_000_000_000;
 
+/** Where the engine of a DOCKER_HOST value is, for messages; undefined: the local socket. */
+export function endpointOf(host: string | undefined): string {
+  return host || 'unix:///var/run/docker.sock';
+}
+
 /** A client for a DOCKER_HOST value: unix, tcp (with TLS from DOCKER_TLS_VERIFY) or ssh; see docker-host.ts. */
 export function dockerFromHost(host: string | undefined, credentials?: DockerBackendOptions['credentials']): Docker {
   const options = dockerOptions(host, credentials?.env, credentials?.files);
@@ -100,7 +105,7 @@ export class DockerBackend implements ContainerBackend {
   private engineKind: Promise<Engine> | undefined;
 
   constructor(options: DockerBackendOptions = {}) {
-    this.endpoint = options.host || 'unix:///var/run/docker.sock';
+    this.endpoint = endpointOf(options.host);
     this.docker = dockerFromHost(options.host, options.credentials);
     this.fresh = freshClient(options.host, options.credentials);
     this.networkMode = options.networkMode;
@@ -372,10 +377,7 @@ export class DockerBackend implements ContainerBackend {
   }
 
   private translate(err: unknown): Error {
-    if (isShuttingDown(err))
-      return new EngineUnavailableError(this.endpoint, `it is shutting down (${messageOf(err)})`);
-    if (isConnectionFailure(err)) return new EngineUnavailableError(this.endpoint, inPlainWords(err));
-    return translate(err);
+    return engineError(this.endpoint, err);
   }
 
   private async repoDigest(imageId: string, reference: string): Promise<string | undefined> {
@@ -705,6 +707,17 @@ export function messageOf(err: unknown): string {
 
 // What containerd says when a task or its state directory outlived the container's last run.
 const STALE_TASK = /task [0-9a-f]{64}: already exists|failed to start shim: mkdir \S+\/[0-9a-f]{64}: file exists/;
+
+/**
+ * An error of dockerode as the operator's own: an engine that cannot be reached or is shutting
+ * down (EngineUnavailableError, naming the endpoint), not found, conflict, a stale task, an
+ * invalid config; anything else as it came.
+ */
+export function engineError(endpoint: string, err: unknown): Error {
+  if (isShuttingDown(err)) return new EngineUnavailableError(endpoint, `it is shutting down (${messageOf(err)})`);
+  if (isConnectionFailure(err)) return new EngineUnavailableError(endpoint, inPlainWords(err));
+  return translate(err);
+}
 
 function translate(err: unknown): Error {
   const message = messageOf(err);

@@ -1,5 +1,7 @@
 // kubectl-nc's command line, parsed the way kubectl reads its own (pure): global flags anywhere
 // (-n/--namespace, --context, --kubeconfig), the verb, its flags, and after `--` the command.
+import { parseImageReference, repositoryOf } from '../api/image-reference.ts';
+
 export interface Parsed {
   verb: string;
   args: string[];
@@ -86,4 +88,16 @@ export function parseDuration(text: string): number {
   }
   const unit = { h: 3600, m: 60, s: 1 } as const;
   return parts.reduce((sum, p) => sum + Number(p[1]) * unit[p[2] as 'h' | 'm' | 's'], 0);
+}
+
+/**
+ * commit's REPOSITORY[:TAG]: the repository as written (a registry's host:port kept) and the tag,
+ * latest when none is given. A digest is refused: it names an existing image, and a commit makes a new one.
+ */
+export function commitTarget(ref: string): { repository: string; tag: string } {
+  const parsed = parseImageReference(ref);
+  if (parsed.digest !== undefined) {
+    throw new Error(`${ref} has a digest: commit names the new image by REPOSITORY[:TAG]`);
+  }
+  return { repository: repositoryOf(ref), tag: parsed.tag ?? 'latest' };
 }

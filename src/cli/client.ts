@@ -6,7 +6,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import WebSocket from 'ws';
-import { STREAM_PROTOCOLS } from '../api/subresources.ts';
+import { STREAM_PROTOCOLS, verbOf } from '../api/subresources.ts';
 import { loadKubeContext, type KubeAuth } from '../runtime/kubeconfig.ts';
 
 export interface Connection {
@@ -91,8 +91,7 @@ export function errorLine(code: number, body: string, method: string, path: stri
   }
   const sub = /\/nativecontainers\/[^/]+\/([a-z]+)$/.exec(new URL(path, 'https://x').pathname)?.[1];
   if (code === 403 && sub) {
-    const verb = { GET: 'get', POST: 'create', PUT: 'update' }[method] ?? method.toLowerCase();
-    return `forbidden: you may not ${verb} nativecontainers/${sub} (${message.split('\n')[0]})`;
+    return `forbidden: you may not ${verbOf(method)} nativecontainers/${sub} (${message.split('\n')[0]})`;
   }
   if (code === 404 && message === '') return `not found: ${path}`;
   return `${message.split('\n')[0] || `HTTP ${code}`}`;

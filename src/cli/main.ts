@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { API_VERSION, NATIVE_CONTAINER, objectPath } from '../api/group.ts';
 import type { NativeContainer } from '../api/native-container.ts';
 import { subresourcePath, type CommitResult, type PlanResult } from '../api/subresources.ts';
-import { parseArgs, parseDuration, type Parsed } from './args.ts';
+import { commitTarget, parseArgs, parseDuration, type Parsed } from './args.ts';
 import { CliError, connect, openStream, request, requestJson, type Connection } from './client.ts';
 import { extractTo, packFrom, uploadTarget } from './copy.ts';
 import { runStream } from './stream.ts';
@@ -173,9 +173,7 @@ async function stats(c: Connection, p: Parsed): Promise<number> {
 async function commit(c: Connection, p: Parsed): Promise<number> {
   const ref = p.args[1];
   if (!ref) throw new CliError('commit needs NAME and REPOSITORY[:TAG]');
-  const colon = ref.lastIndexOf(':');
-  const [repository, tag] =
-    colon > ref.lastIndexOf('/') ? [ref.slice(0, colon), ref.slice(colon + 1)] : [ref, 'latest'];
+  const { repository, tag } = commitTarget(ref);
   const secret = flag(p, 'secret');
   if (p.flags.has('push') && !secret)
     throw new CliError('--push needs --secret CONTAINERSECRET (the registry credentials)');

@@ -210,6 +210,21 @@ describe('the subresource API through the aggregation layer', () => {
       });
       expect(res.stdout).toContain('45 123');
     });
+
+    it('sends a resize during the session, and stty size inside sees the new size', async () => {
+      // The terminal is resized (stty on it sends SIGWINCH to the plugin) once the shell inside has
+      // said it runs, and the shell waits for the new size: no guess about timing. Each wait gives
+      // up after 60 s, so a lost resize fails the test instead of hanging it.
+      const typescript = join(work, 'resize.typescript');
+      const inside = `echo session-open; i=0; until [ "$(busybox stty size 2>/dev/null)" = "30 100" ] || [ $i -ge 600 ]; do sleep 0.1; i=$((i+1)); done; busybox stty size`;
+      const resizer = `(i=0; until grep -q session-open ${typescript} || [ $i -ge 600 ]; do sleep 0.1; i=$((i+1)); done; stty cols 100 rows 30 </dev/tty) &`;
+      const cmd = `stty cols 123 rows 45; ${resizer} ${binary('kubectl')} nc --kubeconfig=${env().kubeconfig} -n ${ns} exec -it talker -- sh -c '${inside}'`;
+      const res = await exec('script', ['-qfec', cmd, typescript], {
+        env: { ...process.env, PATH: PLUGIN_PATH, KUBECTL: binary('kubectl') },
+        input: '',
+      });
+      expect(res.stdout, JSON.stringify(res.stdout)).toMatch(/session-open\s+(\^@)?30 100/);
+    });
   });
 
   describe('attach', () => {

@@ -8,8 +8,9 @@ import { authenticate, requestHeaderConfig } from '../../src/apiserver/authentic
 import { logOptions } from '../../src/apiserver/log-options.ts';
 import { API_RESOURCE_LIST, discovery } from '../../src/apiserver/responses.ts';
 import { summarizeStats } from '../../src/apiserver/stats.ts';
+import { latestResize } from '../../src/backend/docker-access.ts';
 import { FrameParser } from '../../src/backend/docker-frames.ts';
-import { parseArgs, parseDuration } from '../../src/cli/args.ts';
+import { commitTarget, parseArgs, parseDuration } from '../../src/cli/args.ts';
 import { errorLine } from '../../src/cli/client.ts';
 
 function dockerFrame(stream: number, text: string): Buffer {
@@ -173,6 +174,65 @@ describe('the stream protocol', () => {
   });
 });
 
+describe('terminal resizes', () => {
+  /** A fake engine resize: each call waits until the test settles it. */
+  function fakeEngine() {
+    const calls: { size: string; settle: (fail?: boolean) => void }[] = [];
+    let inFlight = 0;
+    let most = 0;
+    const resize = (w: number, h: number): Promise<void> => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      return new Promise((resolve, reject) => {
+        calls.push({
+          size: `${w}x${h}`,
+          settle: (fail) => {
+            inFlight--;
+            if (fail) reject(new Error('no such exec'));
+            else resolve();
+          },
+        });
+      });
+    };
+    return { calls, resize, most: () => most };
+  }
+  const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('sends one at a time, in order, and only the newest of the sizes that waited', async () => {
+    const engine = fakeEngine();
+    const resize = latestResize(engine.resize);
+    const done = [resize(80, 24), resize(100, 30), resize(120, 40), resize(132, 50)];
+    await tick();
+    expect(engine.calls.map((c) => c.size)).toEqual(['80x24']);
+    engine.calls[0]?.settle();
+    await tick();
+    expect(engine.calls.map((c) => c.size)).toEqual(['80x24', '132x50']);
+    void resize(90, 20);
+    engine.calls[1]?.settle();
+    await tick();
+    expect(engine.calls.map((c) => c.size)).toEqual(['80x24', '132x50', '90x20']);
+    engine.calls[2]?.settle();
+    await Promise.all(done);
+    expect(engine.most()).toBe(1);
+  });
+
+  it('goes on after a refused resize, and never rejects', async () => {
+    const engine = fakeEngine();
+    const resize = latestResize(engine.resize);
+    const first = resize(80, 24);
+    const second = resize(100, 30);
+    engine.calls[0]?.settle(true);
+    await tick();
+    engine.calls[1]?.settle(true);
+    await expect(Promise.all([first, second])).resolves.toBeDefined();
+    const third = resize(120, 40);
+    engine.calls[2]?.settle();
+    await third;
+    expect(engine.calls.map((c) => c.size)).toEqual(['80x24', '100x30', '120x40']);
+    expect(engine.most()).toBe(1);
+  });
+});
+
 describe('the plugin command line', () => {
   it('reads kubectl flags anywhere and the command after --', () => {
     const p = parseArgs(['-n', 'ns', 'exec', '-it', 'web', '--context=c', '--', 'sh', '-c', 'ls -l']);
@@ -197,6 +257,22 @@ describe('the plugin command line', () => {
     expect(() => parseDuration('5 minutes')).toThrow('invalid duration');
   });
 
+  it.each([
+    ['app', { repository: 'app', tag: 'latest' }],
+    ['app:1', { repository: 'app', tag: '1' }],
+    ['registry.example:5000/team/app', { repository: 'registry.example:5000/team/app', tag: 'latest' }],
+    ['localhost:5000/app:v2', { repository: 'localhost:5000/app', tag: 'v2' }],
+  ])('reads commit %s as REPOSITORY[:TAG]', (ref, target) => {
+    expect(commitTarget(ref)).toEqual(target);
+  });
+
+  it.each(['app@sha256:' + 'a'.repeat(64), 'localhost:5000/app:v2@sha256:' + 'b'.repeat(64)])(
+    'refuses a commit named by digest: %s',
+    (ref) => {
+      expect(() => commitTarget(ref)).toThrow(`${ref} has a digest: commit names the new image by REPOSITORY[:TAG]`);
+    },
+  );
+
   it('names the refused verb and subresource in one line for a 403', () => {
     const body = JSON.stringify({
       kind: 'Status',
@@ -211,6 +287,16 @@ describe('the plugin command line', () => {
       ),
     ).toBe(
       'forbidden: you may not get nativecontainers/exec (User "alice" cannot get resource "nativecontainers/exec")',
+    );
+  });
+
+  it.each([
+    ['POST', 'commit', 'create'],
+    ['PUT', 'archive', 'update'],
+  ])('names the RBAC verb of a refused %s', (method, sub, verb) => {
+    const path = `/apis/subresources.nativecontainer.io/v1alpha1/namespaces/n/nativecontainers/web/${sub}`;
+    expect(errorLine(403, '{"message":"no"}', method, path)).toBe(
+      `forbidden: you may not ${verb} nativecontainers/${sub} (no)`,
     );
   });
 });

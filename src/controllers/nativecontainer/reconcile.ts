@@ -10,7 +10,7 @@
 // - The record of carried-out restart requests is written right after the plan that carried
 //   them out, and read back through OwnWrites, so a lagging cache cannot repeat a restart.
 import type { Logger } from 'pino';
-import { CONTAINER_FINALIZER, NATIVE_CONTAINER, objectPath } from '../../api/group.ts';
+import { CONTAINER_FINALIZER, NATIVE_CONTAINER, objectPath, withKind } from '../../api/group.ts';
 import type { NativeContainer } from '../../api/native-container.ts';
 import { splitKey } from '../../api/object.ts';
 import { normalizeImage } from '../../api/image-reference.ts';
@@ -536,12 +536,4 @@ function progressOf(ops: Operation[]): Progress | undefined {
   const pull = ops.find((o) => o.type === 'Pull');
   if (pull?.type === 'Pull') return { reason: 'ImagePulling', message: `Pulling ${pull.image}.`, state: 'Pulling' };
   return undefined;
-}
-
-function withKind(nc: NativeContainer): NativeContainer {
-  return {
-    ...nc,
-    apiVersion: nc.apiVersion ?? `${NATIVE_CONTAINER.group}/${NATIVE_CONTAINER.version}`,
-    kind: 'NativeContainer',
-  };
 }
