@@ -15,7 +15,8 @@
 // finalizer removed and be deleted (the reconciler reports it as PolicyViolation meanwhile).
 import type { LabelSelector, NativeContainerPolicy } from '../api/policy.ts';
 import { GROUP } from '../api/group.ts';
-import { DOCKER_DEFAULT_CAPABILITIES, selectingPolicies, UNGATED_NETWORKS } from './evaluate.ts';
+import { UNGATED_NETWORKS } from '../api/network-modes.ts';
+import { DOCKER_DEFAULT_CAPABILITIES, selectingPolicies } from './evaluate.ts';
 
 export const ADMISSION_POLICY_NAME = `nativecontainerpolicies.${GROUP}`;
 export const ADMISSION_API = 'admissionregistration.k8s.io/v1';

@@ -12,6 +12,7 @@
 // - bridge and none (and Docker's "default") need no policy; host needs the Network host
 //   namespace, any other network name needs the name (or a prefix* of it).
 import type { NativeContainerSpec } from '../api/native-container.ts';
+import { UNGATED_NETWORKS } from '../api/network-modes.ts';
 import type {
   HostNamespace,
   LabelSelector,
@@ -37,9 +38,6 @@ export const DOCKER_DEFAULT_CAPABILITIES: readonly string[] = [
   'SETUID',
   'SYS_CHROOT',
 ];
-
-/** Network modes and names every namespace may use. */
-export const UNGATED_NETWORKS: readonly string[] = ['bridge', 'default', 'none'];
 
 /** One thing the spec asks for that no selecting policy allows. */
 export interface Violation {

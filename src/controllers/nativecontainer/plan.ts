@@ -6,6 +6,7 @@
 // - a pull comes before anything is stopped, so a failed pull leaves the old container as it was;
 // - a rebuilt container exists (under its next name) before the old one is stopped and removed;
 // - a volume is removed only after every container that mounts it.
+import { isPredefinedNetwork } from '../../api/network-modes.ts';
 import type { ContainerUpdate, ObservedContainer, ObservedVolume } from '../../backend/container-backend.ts';
 import type { Desired } from './desired.ts';
 import { unhealthyDecision, type UnhealthyRestarts } from './health.ts';
@@ -383,9 +384,6 @@ function targetName(target: Target): string {
   return target === 'created' ? 'new container' : target.id.slice(0, 12);
 }
 
-/** Network modes that are not a network of their own (the container cannot leave them in place). */
-const NOT_A_NETWORK = new Set(['none', 'host', 'default', 'bridge']);
-
 /**
  * Why a container with the desired hash must still be replaced for its networks: Docker attaches
  * a container to the network it was created on at every start, so that one cannot be detached
@@ -393,7 +391,7 @@ const NOT_A_NETWORK = new Set(['none', 'host', 'default', 'bridge']);
  */
 function networkCause(c: ObservedContainer, desired: Desired): string | undefined {
   const mode = c.networkMode;
-  if (!desired.networks || mode === undefined || NOT_A_NETWORK.has(mode) || mode.startsWith('container:'))
+  if (!desired.networks || mode === undefined || isPredefinedNetwork(mode) || mode.startsWith('container:'))
     return undefined;
   if (desired.networks.attachments.some((n) => n.name === mode)) return undefined;
   return `it was created on network ${mode}, which spec.networks no longer lists`;
