@@ -4,6 +4,7 @@
 // unique, a paused container must be unpaused before it is stopped, start and stop of a container
 // already in that state change nothing, remove is forced, and every change is an event.
 import { parseImageReference, withDigest } from '../api/image-reference.ts';
+import { joinsNoNetwork } from '../api/network-modes.ts';
 import {
   ConflictError,
   EngineUnavailableError,
@@ -298,7 +299,7 @@ export class MemoryBackend implements ContainerBackend {
   async connect(id: string, network: string, aliases: string[]): Promise<void> {
     const c = this.must('connect', id);
     if (!this.networks.has(network)) throw new NotFoundError(`network ${network} not found`);
-    if (c.networkMode === 'none' || c.networkMode === 'host') {
+    if (c.networkMode !== undefined && joinsNoNetwork(c.networkMode)) {
       throw new InvalidConfigError(
         'container sharing network namespace with another container or host cannot be connected to any other network',
       );
@@ -409,7 +410,7 @@ export class MemoryBackend implements ContainerBackend {
 function networksAtCreate(config: ContainerConfig): Record<string, string[]> {
   if (config.endpoint) return { [config.endpoint.name]: [...config.endpoint.aliases] };
   const mode = config.networkMode ?? 'default';
-  if (mode === 'none' || mode === 'host') return {};
+  if (joinsNoNetwork(mode)) return {};
   return { [mode === 'default' ? 'bridge' : mode]: [] };
 }
 

@@ -16,7 +16,8 @@
 import type { LabelSelector } from '../api/label-selector.ts';
 import type { NativeContainerPolicy } from '../api/policy.ts';
 import { GROUP } from '../api/group.ts';
-import { DOCKER_DEFAULT_CAPABILITIES, selectingPolicies, UNGATED_NETWORKS } from './evaluate.ts';
+import { UNGATED_NETWORKS } from '../api/network-modes.ts';
+import { DOCKER_DEFAULT_CAPABILITIES } from './evaluate.ts';
 
 export const ADMISSION_POLICY_NAME = `nativecontainerpolicies.${GROUP}`;
 export const ADMISSION_API = 'admissionregistration.k8s.io/v1';
@@ -280,6 +281,7 @@ export function admissionPolicy(all: readonly NativeContainerPolicy[]): Validati
     metadata: {
       name: ADMISSION_POLICY_NAME,
       labels: { [MANAGED_BY_LABEL]: MANAGED_BY },
+      // Which policies (name@generation) this object reflects, for whoever inspects it.
       annotations: {
         [`${GROUP}/policies`]: policies.map((p) => `${p.metadata.name}@${p.metadata.generation ?? 0}`).join(','),
       },
@@ -316,17 +318,4 @@ export function admissionBinding(): ValidatingAdmissionPolicyBinding {
     metadata: { name: ADMISSION_POLICY_NAME, labels: { [MANAGED_BY_LABEL]: MANAGED_BY } },
     spec: { policyName: ADMISSION_POLICY_NAME, validationActions: ['Deny'] },
   };
-}
-
-/** The policies the admission policy reflects, as its annotation lists them: name@generation. */
-export function reflectedPolicies(
-  vap: { metadata?: { annotations?: Record<string, string> } } | undefined,
-): Set<string> {
-  const list = vap?.metadata?.annotations?.[`${GROUP}/policies`] ?? '';
-  return new Set(list.split(',').filter(Boolean));
-}
-
-/** The names of the policies that select a namespace with these labels (for tests and messages). */
-export function policiesFor(all: readonly NativeContainerPolicy[], labels: Record<string, string>): string[] {
-  return selectingPolicies(all, labels).map((p) => p.metadata.name);
 }

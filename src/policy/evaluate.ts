@@ -13,6 +13,7 @@
 //   namespace, any other network name needs the name (or a prefix* of it).
 import type { NativeContainerSpec } from '../api/native-container.ts';
 import { selects } from '../api/label-selector.ts';
+import { UNGATED_NETWORKS } from '../api/network-modes.ts';
 import type { HostNamespace, NativeContainerPolicy, NativeContainerPolicySpec } from '../api/policy.ts';
 
 /** Docker's default capability set (moby's oci/caps/defaults.go): adding one of these needs no policy. */
@@ -32,9 +33,6 @@ export const DOCKER_DEFAULT_CAPABILITIES: readonly string[] = [
   'SETUID',
   'SYS_CHROOT',
 ];
-
-/** Network modes and names every namespace may use. */
-export const UNGATED_NETWORKS: readonly string[] = ['bridge', 'default', 'none'];
 
 /** One thing the spec asks for that no selecting policy allows. */
 export interface Violation {

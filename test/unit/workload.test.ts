@@ -5,12 +5,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NativeContainerSpec } from '../../src/api/native-container.ts';
 import { MemoryBackend } from '../../src/backend/memory-backend.ts';
-import { Reflector } from '../../src/backend/reflector.ts';
 import { deviceRequestOf, desiredContainer } from '../../src/controllers/nativecontainer/desired.ts';
 import { execute } from '../../src/controllers/nativecontainer/execute.ts';
-import { MANAGED_SELECTOR, ownerKey } from '../../src/controllers/nativecontainer/identity.ts';
+import { MANAGED_SELECTOR } from '../../src/controllers/nativecontainer/identity.ts';
 import { formatPlan, plan } from '../../src/controllers/nativecontainer/plan.ts';
-import { container, nativeContainer, silentLog, until } from './fixtures.ts';
+import { container, nativeContainer, syncedReflector, until } from './fixtures.ts';
 
 const config = (spec: Partial<NativeContainerSpec>) => desiredContainer(nativeContainer(spec)).config;
 const hash = (spec: Partial<NativeContainerSpec>) => desiredContainer(nativeContainer(spec)).hash;
@@ -310,19 +309,8 @@ describe('carried out on the in-memory engine', () => {
   it('reaches a state whose next plan is empty, through a change of networks and limits', async () => {
     const engine = new MemoryBackend({ images: ['nco-test/busybox:1'] });
     await engine.createNetwork('front', { internal: true }, {});
-    const reflector = new Reflector({
-      backend: engine,
-      host: 'local',
-      selector: MANAGED_SELECTOR,
-      indexKey: ownerKey,
-      log: silentLog(),
-      reconnectDelay: () => 10,
-      delay: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-      debounceMs: 1,
-    });
     stop = new AbortController();
-    void reflector.run(stop.signal);
-    await until('reflector synced', () => reflector.isAvailable());
+    const reflector = await syncedReflector(engine, stop.signal);
     const converge = async (spec: Partial<NativeContainerSpec>): Promise<string> => {
       const desired = desiredContainer(nativeContainer(spec));
       const observe = () => ({ owned: reflector.byKey('team-a/web'), stale: [], imagePresent: true, volumes: [] });

@@ -9,6 +9,7 @@ import type {
   PullPolicy,
   RestartPolicy,
 } from '../../api/native-container.ts';
+import { namesAttachableNetwork } from '../../api/network-modes.ts';
 import { parseQuantity, toBytes, toNanoCpus } from '../../api/quantity.ts';
 import { onUnhealthyOf } from './health.ts';
 import { targetImage } from './image-update.ts';
@@ -364,9 +365,6 @@ function stableJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** Network modes that are not a network a container can be attached to by name. */
-const NOT_A_NETWORK = new Set(['none', 'host', 'default']);
-
 /** Issue 12's fields: what the container gets, and what of it rebuilds (the hash) when it changes. */
 interface Workload {
   config: Partial<ContainerConfig>;
@@ -452,8 +450,7 @@ function networksOf(spec: NativeContainerSpec): {
   }));
   const primary = spec.networkMode ?? listed[0]?.name;
   if (primary === undefined) return {};
-  const attachable = !NOT_A_NETWORK.has(primary);
-  if (!attachable) return { primary };
+  if (!namesAttachableNetwork(primary)) return { primary };
   const attachments = listed.some((n) => n.name === primary)
     ? listed
     : [{ name: primary, aliases: [], create: false, internal: false }, ...listed];

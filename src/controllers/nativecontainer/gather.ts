@@ -18,7 +18,7 @@ import { unreachable, type Problem } from './error-policy.ts';
 import type { Expectations } from './expectations.ts';
 import { hostPortConflict } from './host-ports.ts';
 import { containerName, DEFAULT_HOST, LABELS, volumeSelector } from './identity.ts';
-import { networkCause, retargetCause, type Memory, type Observed } from './plan.ts';
+import { replacementCause, type Memory, type Observed } from './plan.ts';
 import { resolveReferences, UnresolvedReferenceError, withBuiltImage, type ReferenceLookup } from './references.ts';
 
 export interface GatherDeps {
@@ -96,9 +96,7 @@ export async function gather(nc: NativeContainer, deps: GatherDeps): Promise<Gat
   if (deps.expectations.waiting(objectKey(nc), reflector)) return { kind: 'waiting', seen: s };
   const desired = withPlacementGeneration(desiredContainer(nc, resolved.env, s.host.name), nc);
   // Only a create (a new resource, or a rebuild) needs the image and the volumes.
-  const creating = !s.owned.some(
-    (c) => c.labels[LABELS.configHash] === desired.hash && !retargetCause(c, desired) && !networkCause(c, desired),
-  );
+  const creating = !s.owned.some((c) => !replacementCause(c, desired));
   const held = heldBack(nc, s, desired, creating);
   if (held) return { kind: 'problem', seen: s, engineSeen, problem: held };
   const image = desired.config.image;

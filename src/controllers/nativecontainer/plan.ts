@@ -6,6 +6,7 @@
 // - a pull comes before anything is stopped, so a failed pull leaves the old container as it was;
 // - a rebuilt container exists (under its next name) before the old one is stopped and removed;
 // - a volume is removed only after every container that mounts it.
+import { isPredefinedNetwork } from '../../api/network-modes.ts';
 import type { ContainerUpdate, ObservedContainer, ObservedVolume } from '../../backend/container-backend.ts';
 import type { Desired } from './desired.ts';
 import { unhealthyDecision, type UnhealthyRestarts } from './health.ts';
@@ -85,17 +86,25 @@ export function plan({ desired, observed, deleting, memory, now }: PlanInput): O
   const [keep, ...extra] = [...observed.owned].sort(byPreference(desired.hash));
   ops.push(...extra.flatMap((c) => stopAndRemove(c, 'duplicate container for one resource')));
   if (!keep) return [...ops, ...create(desired, observed, desired.config.name, 'container does not exist')];
-  if (keep.labels[LABELS.configHash] !== desired.hash) return [...ops, ...rebuild(keep, desired, observed)];
-  const retarget = retargetCause(keep, desired) ?? networkCause(keep, desired);
-  if (retarget) return [...ops, ...rebuild(keep, desired, observed, retarget)];
+  const replace = replacementCause(keep, desired);
+  if (replace) return [...ops, ...rebuild(keep, desired, observed, replace)];
   return [...ops, ...converge(keep, desired, memory ?? { stoppedOnRequest: false }, now)];
+}
+
+/**
+ * Why a container must be replaced by a new one, or undefined when it can be kept and converged in
+ * place: another configuration (hash), another digest to run, or a network it cannot leave.
+ */
+export function replacementCause(c: ObservedContainer, desired: Desired): string | undefined {
+  if (c.labels[LABELS.configHash] !== desired.hash) return rebuildCause(c, desired);
+  return retargetCause(c, desired) ?? networkCause(c, desired);
 }
 
 /**
  * Why a container with the desired hash must still be replaced: it runs another digest than an
  * update or a rollback asks for, or it was pinned to a digest that no longer applies.
  */
-export function retargetCause(c: ObservedContainer, desired: Desired): string | undefined {
+function retargetCause(c: ObservedContainer, desired: Desired): string | undefined {
   if (desired.target) return sameDigest(c.imageDigest, desired.target.image) ? undefined : desired.target.cause;
   if (pinnedByDigest(c.image) && !pinnedByDigest(desired.config.image)) {
     return `back to ${desired.config.image} (no update or rollback pins a digest)`;
@@ -119,8 +128,7 @@ function create(desired: Desired, observed: Observed, name: string, cause: strin
  * old container that itself still has the next name (a rebuild interrupted before its rename,
  * then the spec changed again) leaves the final name free: the new one is created under it.
  */
-function rebuild(old: ObservedContainer, desired: Desired, observed: Observed, why?: string): Operation[] {
-  const cause = why ?? rebuildCause(old, desired);
+function rebuild(old: ObservedContainer, desired: Desired, observed: Observed, cause: string): Operation[] {
   const name = old.name === desired.nextName ? desired.config.name : desired.nextName;
   return [
     ...pull(desired, observed),
@@ -376,17 +384,14 @@ function targetName(target: Target): string {
   return target === 'created' ? 'new container' : target.id.slice(0, 12);
 }
 
-/** Network modes that are not a network of their own (the container cannot leave them in place). */
-const NOT_A_NETWORK = new Set(['none', 'host', 'default', 'bridge']);
-
 /**
  * Why a container with the desired hash must still be replaced for its networks: Docker attaches
  * a container to the network it was created on at every start, so that one cannot be detached
  * for good in place.
  */
-export function networkCause(c: ObservedContainer, desired: Desired): string | undefined {
+function networkCause(c: ObservedContainer, desired: Desired): string | undefined {
   const mode = c.networkMode;
-  if (!desired.networks || mode === undefined || NOT_A_NETWORK.has(mode) || mode.startsWith('container:'))
+  if (!desired.networks || mode === undefined || isPredefinedNetwork(mode) || mode.startsWith('container:'))
     return undefined;
   if (desired.networks.attachments.some((n) => n.name === mode)) return undefined;
   return `it was created on network ${mode}, which spec.networks no longer lists`;
