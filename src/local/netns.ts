@@ -12,7 +12,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { exec, execError } from './exec.ts';
 import { stateDir } from './paths.ts';
-import { groupOf, startTimeOf } from './pid-registry.ts';
+import { groupOf, ownerAlive, startTimeOf } from './pid-registry.ts';
 
 /** 10.234.0.0/24 in /30 blocks: .4k+1 on the root side, .4k+2 inside. */
 const RANGE = '10.234.0.';
@@ -159,8 +159,8 @@ export function removeLeftoverNetns(group?: string): string[] {
       rmSync(join(registryDir(), file), { force: true });
       continue;
     }
-    const ownerAlive = startTimeOf(entry.owner.pid) === entry.owner.startTime;
-    if (ownerAlive && (group === undefined || entry.owner.group !== group)) continue;
+    // As for processes: a creator killed but not yet reaped (a zombie) is gone.
+    if (ownerAlive(entry) && (group === undefined || entry.owner.group !== group)) continue;
     removeNow(entry);
     removed.push(entry.name);
   }

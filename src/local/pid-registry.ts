@@ -56,7 +56,7 @@ export function forget(pid: number): void {
 }
 
 /** True while the starter of the entry runs: a zombie (killed, not yet reaped) has stopped. */
-export function ownerAlive(e: Entry): boolean {
+export function ownerAlive(e: Pick<Entry, 'owner'>): boolean {
   const stat = statOf(e.owner.pid);
   return stat !== undefined && stat[19] === e.owner.startTime && stat[0] !== 'Z';
 }

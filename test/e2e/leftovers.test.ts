@@ -1,7 +1,7 @@
 // An interrupted test run leaves nothing running: what a killed starter left is found by the
 // PID registry and ended, and what a living starter runs is left alone.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,15 +9,23 @@ import { exec } from '../../src/local/exec.ts';
 import { groupOf, leftovers } from '../../src/local/pid-registry.ts';
 import { isAlive, waitFor } from '../../src/local/processes.ts';
 import { stopLeftovers } from '../../src/local/stop-leftovers.ts';
+import { cleanupSteps } from './cleanup.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'nco-leftovers-'));
 const saved = process.env['NCO_STATE_DIR'];
 const started: number[] = [];
 
-afterAll(() => {
+afterAll(async () => {
   for (const pid of started) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-  process.env['NCO_STATE_DIR'] = saved;
-  rmSync(dir, { recursive: true, force: true });
+  // What a failed test left (its network namespace): swept while its record is still there.
+  process.env['NCO_STATE_DIR'] = dir;
+  await cleanupSteps([
+    () => stopLeftovers(),
+    () => {
+      process.env['NCO_STATE_DIR'] = saved;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  ]);
 });
 
 /** A Node process that starts `sleep` through the harness, prints both PIDs, and waits. */
@@ -70,10 +78,13 @@ describe('what an interrupted run leaves', () => {
       const n = await createNetns();
       console.log(JSON.stringify({ pid: process.pid, name: n.name }));
       setInterval(() => {}, 1000);`;
-    const proc = spawn(process.execPath, ['--input-type=module', '-e', script], {
-      env: { ...process.env, NCO_STATE_DIR: dir },
+    // Its parent is a shell that became `sleep` and never reaps it: killed, the creator stays a
+    // zombie, as a killed test worker may until its runner reaps it. A zombie is gone.
+    const proc = spawn('sh', ['-c', '"$NODE" --input-type=module -e "$SCRIPT" & exec sleep 300'], {
+      env: { ...process.env, NCO_STATE_DIR: dir, NODE: process.execPath, SCRIPT: script },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
+    if (proc.pid !== undefined) started.push(proc.pid);
     const created = JSON.parse(
       await new Promise<string>((resolve, reject) => {
         proc.stdout.once('data', (d: Buffer) => resolve(d.toString()));
@@ -88,7 +99,8 @@ describe('what an interrupted run leaves', () => {
 
     // SIGKILL: no exit hook removes it.
     process.kill(created.pid, 'SIGKILL');
-    await waitFor('the creator gone', () => Promise.resolve(!isAlive(created.pid)), { timeoutMs: 30_000 });
+    await waitFor('the creator a zombie', () => Promise.resolve(!isAlive(created.pid)), { timeoutMs: 30_000 });
+    expect(existsSync(`/proc/${created.pid}`)).toBe(true);
     expect(await namespaces()).toContain(created.name);
     expect(await stopLeftovers()).toEqual([`network namespace ${created.name}`]);
     expect((await namespaces()).split('\n').map((l) => l.split(' ')[0])).not.toContain(created.name);
