@@ -32,7 +32,21 @@ export interface Aggregation {
   remove(): Promise<void>;
 }
 
-export async function setUpAggregation(cp: { kubeconfigPath: string }, namespace: string): Promise<Aggregation> {
+export interface AggregationOptions {
+  /**
+   * False: the EndpointSlices name the operators' own address, the root side of the veth pair,
+   * as a cluster's name a pod's; no forwarder hop in between (benchmarks). True (default): a
+   * forwarder listens inside the namespace, as the issue's test setup has it.
+   */
+  forward?: boolean;
+}
+
+export async function setUpAggregation(
+  cp: { kubeconfigPath: string },
+  namespace: string,
+  opts: AggregationOptions = {},
+): Promise<Aggregation> {
+  const forward = opts.forward ?? true;
   const shared = await ensureCerts(join(cacheDir(), 'pki'));
   const dir = runDir(`aggregation-${namespace}`);
   // The CA stays where it is; the leaf goes into the run dir.
@@ -61,7 +75,7 @@ export async function setUpAggregation(cp: { kubeconfigPath: string }, namespace
         metadata: { name, namespace, labels: { 'kubernetes.io/service-name': SERVICE_NAME } },
         addressType: 'IPv4',
         ports: [{ name: 'https', port, protocol: 'TCP' }],
-        endpoints: [{ addresses: [netns.address], conditions: { ready: true } }],
+        endpoints: [{ addresses: [forward ? netns.address : netns.hostAddress], conditions: { ready: true } }],
       });
     }
   };
@@ -73,6 +87,10 @@ export async function setUpAggregation(cp: { kubeconfigPath: string }, namespace
     keyFile: join(dir, 'serving.key'),
     async register(operatorPorts) {
       for (const [i, port] of operatorPorts.entries()) {
+        if (!forward) {
+          ports.push(port);
+          continue;
+        }
         const listen = 9443 + i;
         const { command, args } = netns.wrap(process.execPath, [
           FORWARDER,
