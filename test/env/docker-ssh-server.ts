@@ -22,8 +22,18 @@ export interface DockerSshServer {
   stop(): Promise<void>;
 }
 
+/**
+ * A key pair both ends can read. ssh2's generator strips leading zero bytes of an ed25519 public
+ * key, so about one pair in 256 is malformed (mscdex/ssh2#1513, #1390); it once failed CI with
+ * "Cannot parse privateKey: Malformed OpenSSH private key". Such a pair is drawn again.
+ */
 export function generateKeyPair(comment: string): SshKeyPair {
-  return utils.generateKeyPairSync('ed25519', { comment });
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const pair = utils.generateKeyPairSync('ed25519', { comment });
+    if (!(utils.parseKey(pair.private) instanceof Error) && !(utils.parseKey(pair.public) instanceof Error))
+      return pair;
+  }
+  throw new Error('ssh2 generated 20 unreadable ed25519 key pairs in a row');
 }
 
 export async function startDockerSshServer(opts: {
