@@ -11,7 +11,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 
 /** Adds the transport (TLS material, a keep-alive agent) and credentials to a request. */
 export interface KubeAuth {
@@ -122,9 +122,9 @@ export function loadKubeContext(
   const home = join(env['HOME'] ?? homedir(), '.kube', 'config');
   const files = list ? list.split(delimiter).filter(Boolean) : existsSync(home) ? [home] : [];
   if (files.length === 0) return { auth: loadKubeAuth(path, env), namespace: 'default' };
-  const context = contextName ?? merge(files).current;
-  const namespace = merge(files).contexts.find((c) => c.name === context)?.context?.namespace || 'default';
-  return { auth: fromFiles(files, contextName), namespace };
+  const merged = merge(files);
+  const { auth, context } = fromMerged(merged, files, contextName);
+  return { auth, namespace: context.namespace || 'default' };
 }
 
 function contextOf(merged: Merged, source: string, contextName: string | undefined): Context {
@@ -135,16 +135,26 @@ function contextOf(merged: Merged, source: string, contextName: string | undefin
   return context;
 }
 
-function fromFiles(files: string[], contextName?: string): KubeAuth {
+function fromFiles(files: string[]): KubeAuth {
+  return fromMerged(merge(files), files, undefined).auth;
+}
+
+function fromMerged(
+  merged: Merged,
+  files: string[],
+  contextName: string | undefined,
+): { auth: KubeAuth; context: Context } {
   const source = files.join(delimiter);
-  const merged = merge(files);
   const context = contextOf(merged, source, contextName);
   const cluster = merged.clusters.find((c) => c.name === context.cluster)?.cluster;
   if (!cluster?.server) throw new Error(`kubeconfig ${source}: cluster "${context.cluster}" has no server`);
   const user = merged.users.find((u) => u.name === context.user)?.user ?? {};
   const server = new URL(cluster.server);
-  if (user.exec || user['auth-provider'] || cluster['proxy-url']) return viaClientNode(server, files);
-  return native(server, source, material(cluster, user));
+  const auth =
+    user.exec || user['auth-provider'] || cluster['proxy-url']
+      ? viaClientNode(server, source, merged, contextName ?? merged.current)
+      : native(server, source, material(cluster, user));
+  return { auth, context };
 }
 
 function material(cluster: Cluster, user: User): Material {
@@ -201,21 +211,27 @@ function native(server: URL, source: string, m: Material): KubeAuth {
   };
 }
 
-/** Everything client-node supports, at the price of loading it; only for kubeconfigs that need it. */
-function viaClientNode(server: URL, files: string[]): KubeAuth {
+/**
+ * Everything client-node supports, at the price of loading it; only for kubeconfigs that need it.
+ * It gets the files as merged here (paths made absolute), with the context asked for as current:
+ * read by itself, it would merge $KUBECONFIG rather than the files given, and use its current
+ * context whatever --context said.
+ */
+function viaClientNode(server: URL, source: string, merged: Merged, context: string | undefined): KubeAuth {
   type Loaded = { applyToHTTPSOptions(o: https.RequestOptions): Promise<void> };
   let config: Promise<Loaded> | undefined;
   const load = async (): Promise<Loaded> => {
     const { KubeConfig } = await import('@kubernetes/client-node');
     const kc = new KubeConfig();
-    // client-node merges a KUBECONFIG list itself when it reads it from the environment.
-    if (files.length === 1) kc.loadFromFile(files[0]!);
-    else kc.loadFromDefault({}, false);
+    const { clusters, users, contexts } = merged;
+    kc.loadFromString(
+      stringify({ apiVersion: 'v1', kind: 'Config', clusters, users, contexts, 'current-context': context }),
+    );
     return kc;
   };
   return {
     server,
-    source: `${files.join(delimiter)} (through @kubernetes/client-node: exec, auth-provider or proxy-url)`,
+    source: `${source} (through @kubernetes/client-node: exec, auth-provider or proxy-url)`,
     async apply(options) {
       config ??= load();
       await (await config).applyToHTTPSOptions(options);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { stringify } from 'yaml';
-import { inClusterAuth, loadKubeAuth } from '../../src/runtime/kubeconfig.ts';
+import { inClusterAuth, loadKubeAuth, loadKubeContext } from '../../src/runtime/kubeconfig.ts';
 
 let dir: string;
 beforeEach(() => {
@@ -155,5 +155,73 @@ describe('loadKubeAuth', () => {
     expect(auth.source).toMatch(/client-node/);
     const o = await applied(auth);
     expect((o.headers as Record<string, string>)['Authorization']).toBe('Bearer from-plugin');
+  });
+});
+
+/** A user whose exec credential plugin answers with this token. */
+function execUser(token: string): object {
+  const credential = JSON.stringify({
+    apiVersion: 'client.authentication.k8s.io/v1',
+    kind: 'ExecCredential',
+    status: { token },
+  });
+  return {
+    exec: {
+      apiVersion: 'client.authentication.k8s.io/v1',
+      command: '/bin/sh',
+      args: ['-c', `echo '${credential}'`],
+      interactiveMode: 'Never',
+    },
+  };
+}
+
+describe('loadKubeContext (kubectl nc --kubeconfig and --context)', () => {
+  const twoContexts = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    'current-context': 'first',
+    clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:6443' } }],
+    users: [
+      { name: 'u1', user: execUser('token-first') },
+      { name: 'u2', user: execUser('token-second') },
+    ],
+    contexts: [
+      { name: 'first', context: { cluster: 'c', user: 'u1', namespace: 'one' } },
+      { name: 'second', context: { cluster: 'c', user: 'u2', namespace: 'two' } },
+    ],
+  };
+
+  it('authenticates as the user of the context asked for, also through an exec plugin', async () => {
+    const file = kubeconfig('config', twoContexts);
+    const chosen = loadKubeContext(file, 'second', {});
+    expect(chosen.namespace).toBe('two');
+    expect((await applied(chosen.auth)).headers).toMatchObject({ Authorization: 'Bearer token-second' });
+    const current = loadKubeContext(file, undefined, {});
+    expect(current.namespace).toBe('one');
+    expect((await applied(current.auth)).headers).toMatchObject({ Authorization: 'Bearer token-first' });
+  });
+
+  it('reads the list of files given, not $KUBECONFIG, when an exec plugin is involved', async () => {
+    const clusters = kubeconfig('clusters', {
+      apiVersion: 'v1',
+      kind: 'Config',
+      'current-context': 'second',
+      clusters: twoContexts.clusters,
+      contexts: twoContexts.contexts,
+    });
+    const users = kubeconfig('users', { apiVersion: 'v1', kind: 'Config', users: twoContexts.users });
+    vi.stubEnv('KUBECONFIG', join(dir, 'does-not-exist'));
+    try {
+      const { auth } = loadKubeContext(`${clusters}:${users}`, undefined, {});
+      expect((await applied(auth)).headers).toMatchObject({ Authorization: 'Bearer token-second' });
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it('says so when the context asked for is not there', () => {
+    expect(() => loadKubeContext(kubeconfig('config', twoContexts), 'third', {})).toThrow(
+      /context "third" is not defined/,
+    );
   });
 });
