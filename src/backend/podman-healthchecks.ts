@@ -13,7 +13,9 @@
 //   and calls the container unhealthy after `retries` failures in a row.
 // Assumes: it runs on the leader only (it changes what the engine records; two replicas would
 // check twice as often).
-// Caveat: a Podman host that has systemd runs its own checks too; there they run twice as often.
+// Caveats: a Podman host that has systemd runs its own checks too; there they run twice as often.
+// Podman 4.3 does not kill a check's command at its timeout: it records the failure when the
+// command exits, and until then that container's next check waits.
 import type { Logger } from 'pino';
 import type { ContainerBackend, ContainerRunState } from './container-backend.ts';
 import { runsHealthchecks, type Engine } from './engines.ts';
@@ -114,19 +116,18 @@ export class PodmanHealthchecks {
     this.o = { now: Date.now, tickMs: 1000, ...options };
   }
 
-  /** Until the signal aborts; never throws. */
+  /**
+   * Until the signal aborts; never throws. Checks under way are not awaited: Podman answers only
+   * when the check's command has exited, even past its timeout, and losing leadership must not
+   * wait for that. No check starts after the abort.
+   */
   async run(signal: AbortSignal): Promise<void> {
-    const inFlight = new Set<Promise<void>>();
     while (!signal.aborted) {
       const now = this.o.now();
-      for (const t of this.schedule.due(this.targets(), now)) {
-        const check = this.check(t).finally(() => inFlight.delete(check));
-        inFlight.add(check);
-      }
+      for (const t of this.schedule.due(this.targets(), now)) void this.check(t);
       const next = this.schedule.nextAt() ?? Infinity;
       await this.o.delay(Math.max(0, Math.min(this.o.tickMs, next - now)), signal);
     }
-    await Promise.all(inFlight);
   }
 
   private targets(): CheckTarget[] {
