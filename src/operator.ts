@@ -6,6 +6,7 @@ import { DockerAccess } from './backend/docker-access.ts';
 import { DockerBackend, isTrustFailure } from './backend/docker-backend.ts';
 import { DockerImageBuilder } from './backend/docker-image-builder.ts';
 import { HostPool } from './backend/hosts.ts';
+import { PodmanHealthchecks } from './backend/podman-healthchecks.ts';
 import { withOperationHook } from './backend/operation-hook.ts';
 import { Reflector } from './backend/reflector.ts';
 import type { OperatorConfig } from './config.ts';
@@ -120,6 +121,11 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
   });
   for (const host of hosts.all())
     manager.addRunnable({ name: `reflector/${host.name}`, run: (s) => host.reflector.run(s) });
+  // Podman hosts' healthchecks (engines.ts): on the leader only, it changes what the engines record.
+  manager.addLeaderRunnable({
+    name: 'healthchecks',
+    run: (s) => new PodmanHealthchecks({ pool: hosts, log, delay: abortableDelay }).run(s),
+  });
 
   const endpoints = await serveEndpoints({
     host: config.bindAddress,

@@ -166,6 +166,8 @@ export interface ObservedContainer {
   error?: string;
   restartCount?: number;
   health?: Health;
+  /** How often the engine is to run the container's healthcheck (ms); only when it has one. */
+  healthcheckIntervalMs?: number;
   /** The last healthcheck result Docker keeps (it keeps five), output as Docker has it. */
   lastProbe?: { exitCode: number; output: string; at: string };
   /** The kernel's OOM killer ended the last run. Docker keeps this across a restart by its policy. */
@@ -296,6 +298,13 @@ export interface ContainerBackend {
    * is gone, not ours or still in use is left alone (not an error).
    */
   removeNetwork(name: string, labels: Record<string, string>): Promise<void>;
+  /**
+   * Runs the container's healthcheck once, now, and records the result as the engine's own
+   * schedule would (its health, FailingStreak, log and health_status event). For engines that do
+   * not run healthchecks themselves: see podman-healthchecks.ts. A container that is gone, not
+   * running or without a healthcheck has nothing to run (not an error).
+   */
+  runHealthcheck(id: string): Promise<void>;
   /** Attaches the container to a network with these aliases. */
   connect(id: string, network: string, aliases: string[]): Promise<void>;
   /** Detaches the container from a network; one not attached is not an error. */

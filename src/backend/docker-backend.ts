@@ -33,7 +33,7 @@ import {
   type RestartPolicyName,
 } from './container-backend.ts';
 import { dockerOptions, type HostFiles } from './docker-host.ts';
-import { engineOf, forEngine, type Engine } from './engines.ts';
+import { engineOf, forEngine, healthcheckPath, type Engine } from './engines.ts';
 import { viaSshAgent } from './ssh-dial.ts';
 
 export interface DockerBackendOptions {
@@ -334,6 +334,27 @@ export class DockerBackend implements ContainerBackend {
     }
   }
 
+  async runHealthcheck(id: string): Promise<void> {
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.docker.modem.dial(
+          {
+            path: healthcheckPath(id),
+            method: 'GET',
+            options: {},
+            statusCodes: { 200: true, 404: 'no such container', 409: 'conflict', 500: 'server error' },
+          },
+          (err: Error | null) => (err ? reject(err) : resolve()),
+        );
+      });
+    } catch (err) {
+      // Gone, stopped, paused or without a healthcheck: nothing to run. A check that exceeded its
+      // timeout is answered 500, and Podman has recorded it as a failure: done too.
+      if (statusOf(err) === 404 || statusOf(err) === 409 || /exceeded timeout/.test(messageOf(err))) return;
+      throw this.translate(err);
+    }
+  }
+
   async connect(id: string, network: string, aliases: string[]): Promise<void> {
     await this.call(() =>
       this.docker.getNetwork(network).connect({ Container: id, EndpointConfig: { Aliases: aliases } }),
@@ -533,6 +554,7 @@ function observedFrom(info: Docker.ContainerInspectInfo, imageDigest: string | u
     ...(imageDigest ? { imageDigest } : {}),
     labels: info.Config.Labels ?? {},
     ...stateOf(info.State),
+    ...healthcheckIntervalOf(info.Config.Healthcheck),
     restartCount: info.RestartCount,
     ...hostConfigOf(info.HostConfig),
     ports: portsOf(info),
@@ -554,6 +576,16 @@ function stateOf(
     ...lastProbeOf(state.Health?.Log),
     ...(state.OOMKilled ? { oomKilled: true } : {}),
   };
+}
+
+/** Docker's and Podman's default interval, which an Interval of 0 stands for. */
+const DEFAULT_HEALTH_INTERVAL_MS = 30_000;
+
+function healthcheckIntervalOf(
+  hc: { Test?: string[]; Interval?: number } | undefined,
+): Pick<ObservedContainer, 'healthcheckIntervalMs'> {
+  if (!hc?.Test?.length || hc.Test[0] === 'NONE') return {};
+  return { healthcheckIntervalMs: hc.Interval ? hc.Interval / 1e6 : DEFAULT_HEALTH_INTERVAL_MS };
 }
 
 interface HealthLogEntry {

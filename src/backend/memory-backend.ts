@@ -51,6 +51,8 @@ export class MemoryBackend implements ContainerBackend {
   readonly registry = new Map<string, string>();
   /** Local image name -> the registry digest it was pulled at. */
   private readonly digests = new Map<string, string>();
+  /** The containers runHealthcheck was asked to check, in order. */
+  readonly healthchecksRun: string[] = [];
   /** Every call, by method name, for tests that count them. */
   readonly calls: string[] = [];
   /** While true, every call fails as an engine that does not answer. */
@@ -166,7 +168,9 @@ export class MemoryBackend implements ContainerBackend {
       resources: { ...config.resources },
       restartPolicy: { ...config.restartPolicy },
       ports: config.ports.map((p) => ({ ...p })),
-      ...(config.healthcheck ? { health: 'starting' as const } : {}),
+      ...(config.healthcheck
+        ? { health: 'starting' as const, healthcheckIntervalMs: config.healthcheck.intervalSeconds * 1000 }
+        : {}),
       networkMode: config.networkMode ?? 'default',
       networks: networksAtCreate(config),
       ...(config.pidsLimit !== undefined ? { pidsLimit: config.pidsLimit } : {}),
@@ -293,6 +297,13 @@ export class MemoryBackend implements ContainerBackend {
     if ([...this.containers.values()].some((c) => c.networks?.[name] !== undefined)) return Promise.resolve();
     this.networks.delete(name);
     this.emit('network', 'destroy', name, { name });
+    return Promise.resolve();
+  }
+
+  /** Recorded only: tests set a container's health themselves. */
+  async runHealthcheck(id: string): Promise<void> {
+    this.enter('runHealthcheck');
+    this.healthchecksRun.push(id);
     return Promise.resolve();
   }
 

@@ -73,6 +73,9 @@ export class Manager {
   private readonly indexes = new Map<string, FieldIndex<KubeObject>>();
   private readonly controllers: Controller[] = [];
   private readonly runnables: Runnable[] = [];
+  private readonly leaderRunnables: Runnable[] = [];
+  /** The leader runnables of the current term, and how to end them. */
+  private term: { abort: AbortController; running: Promise<unknown>[] } | undefined;
   private readonly abort = new AbortController();
   private running: Promise<unknown>[] = [];
   private leading = false;
@@ -152,6 +155,15 @@ export class Manager {
     this.runnables.push(runnable);
   }
 
+  /**
+   * Runs while this replica leads: started with the controllers, its signal aborted when
+   * leadership is lost (awaited with them), started afresh when it comes back. For work that
+   * changes the world on a timer of its own rather than reconciling keys.
+   */
+  addLeaderRunnable(runnable: Runnable): void {
+    this.leaderRunnables.push(runnable);
+  }
+
   isLeading(): boolean {
     return this.leading;
   }
@@ -164,9 +176,7 @@ export class Manager {
   async start(): Promise<void> {
     const { signal } = this.abort;
     for (const informer of this.informers.values()) informer.start();
-    this.running = this.runnables.map((r) =>
-      r.run(signal).catch((err: unknown) => this.o.log.error({ runnable: r.name, err: errorMessage(err) }, 'stopped')),
-    );
+    this.running = this.runnables.map((r) => this.runLogged(r, signal));
     await Promise.all([...this.informers.values()].map((i) => i.waitForSync()));
     if (signal.aborted) return;
     this.synced = true;
@@ -190,6 +200,15 @@ export class Manager {
     this.o.metrics.isLeader.set({ name: this.leaseName }, 1);
     this.o.log.info('leading: controllers start');
     for (const c of this.controllers) c.start();
+    const abort = new AbortController();
+    const signal = AbortSignal.any([abort.signal, this.abort.signal]);
+    this.term = { abort, running: this.leaderRunnables.map((r) => this.runLogged(r, signal)) };
+  }
+
+  private runLogged(r: Runnable, signal: AbortSignal): Promise<unknown> {
+    return r
+      .run(signal)
+      .catch((err: unknown) => this.o.log.error({ runnable: r.name, err: errorMessage(err) }, 'stopped'));
   }
 
   /** Stops acting at once: queues shut, reconciles' signals abort; waits for them (bounded). */
@@ -198,7 +217,13 @@ export class Manager {
     this.leading = false;
     this.o.metrics.isLeader.set({ name: this.leaseName }, 0);
     this.o.log.warn({ why }, 'not leading: controllers stop');
-    const stopped = await Promise.all(this.controllers.map((c) => c.stop(this.o.stopTimeoutMs)));
+    const term = this.term;
+    this.term = undefined;
+    term?.abort.abort();
+    const [stopped] = await Promise.all([
+      Promise.all(this.controllers.map((c) => c.stop(this.o.stopTimeoutMs))),
+      Promise.all(term?.running ?? []),
+    ]);
     if (stopped.includes(false)) this.o.log.warn('reconciles still running after stop; they are safe to repeat');
   }
 

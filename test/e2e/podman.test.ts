@@ -1,7 +1,11 @@
 // A Podman host (`podman system service`, the Docker-compatible API) as a ContainerHost: the
 // lifecycle of a NativeContainer there, as on Docker: create, stop, pause, start, rebuild, drift
-// repair and delete. Where Podman differs, src/backend/engines.ts says so. Not here: healthchecks,
-// which Podman 4.3 runs from systemd timers, and this machine has no systemd (see the README).
+// repair and delete, and healthchecks. Where Podman differs, src/backend/engines.ts says so.
+// Healthchecks: Podman 4.3 leaves them to systemd timers and this machine has no systemd, so the
+// operator runs them (src/backend/podman-healthchecks.ts); here a container turns unhealthy and is
+// restarted under onUnhealthy Restart, and one is left running under None. The containers change
+// their own health (no `exec` from the test: Podman's exec sessions leave a conmon process behind
+// for five minutes).
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerHost } from '../../src/api/container-host.ts';
@@ -11,6 +15,7 @@ import { LABELS } from '../../src/controllers/nativecontainer/identity.ts';
 import type { ProcessHandle } from '../../src/local/processes.ts';
 import { startPodmanHost, type PodmanHost } from '../env/podman-host.ts';
 import { cleanupSteps } from './cleanup.ts';
+import { condition, waitFor, waitForReason } from './helpers.ts';
 import { createNamespace, eventually, getJson, kubectl, startOperator } from './support.ts';
 
 let podman: PodmanHost;
@@ -32,6 +37,35 @@ function web(spec: Partial<NativeContainer['spec']> = {}): object {
       stopTimeoutSeconds: 1,
       placement: { hostName: 'podman-host' },
       ...spec,
+    },
+  };
+}
+
+/** Healthy while /tmp/healthy exists. */
+const FLAG_CHECK = ['/bin/sh', '-c', 'test -e /tmp/healthy || { echo "no /tmp/healthy"; exit 1; }'];
+/**
+ * Healthy for its first 5 s, then unhealthy; healthy for good once started again (its file system
+ * outlives a restart, and /tmp/once with it).
+ */
+const FAILS_ONCE = [
+  '/bin/sh',
+  '-c',
+  'if [ -e /tmp/once ]; then touch /tmp/healthy; else touch /tmp/once /tmp/healthy; (sleep 5; rm /tmp/healthy) & fi; ' +
+    'trap "exit 0" TERM; sleep 3600 & wait',
+];
+const NEVER_HEALTHY = ['/bin/sh', '-c', 'trap "exit 0" TERM; sleep 3600 & wait'];
+
+function checked(name: string, command: string[], healthcheck: Record<string, unknown> = {}): object {
+  return {
+    apiVersion: 'nativecontainer.io/v1alpha1',
+    kind: 'NativeContainer',
+    metadata: { name, namespace: ns },
+    spec: {
+      image: 'nco-test/busybox:1',
+      command,
+      stopTimeoutSeconds: 1,
+      placement: { hostName: 'podman-host' },
+      healthcheck: { command: FLAG_CHECK, intervalSeconds: 1, timeoutSeconds: 5, retries: 2, ...healthcheck },
     },
   };
 }
@@ -136,5 +170,39 @@ describe('a Podman host', () => {
 
     await kubectl(['delete', 'nc', 'web', '-n', ns, '--wait=true', '--timeout=60s']);
     expect(await containers()).toEqual([]);
+  });
+
+  it('runs healthchecks: a container that turns unhealthy is restarted and healthy again', async () => {
+    await apply(checked('flaky', FAILS_ONCE));
+    const restarted = await waitFor<NativeContainer>(
+      'restarted for its healthcheck and healthy again',
+      ['-n', ns, 'nc', 'flaky'],
+      (o) => o.status?.lastRestart?.reason === 'Unhealthy' && condition(o, 'Ready')?.reason === 'Running',
+      operator,
+    );
+    expect(restarted.status?.host).toBe('podman-host');
+    expect(restarted.status?.health).toBe('healthy');
+    expect(restarted.status?.restartCount).toBe(1);
+    expect(restarted.status?.lastRestart?.message).toContain('no /tmp/healthy');
+    expect(restarted.status?.unhealthyRestarts?.count).toBe(1);
+    const info = await dockerFromHost(podman.host).getContainer(restarted.status!.containerID!).inspect();
+    expect(info.State.Health?.Status).toBe('healthy');
+  });
+
+  it('runs healthchecks: an unhealthy container under onUnhealthy None is left running and not Ready', async () => {
+    await apply(checked('left', NEVER_HEALTHY, { onUnhealthy: 'None' }));
+    const unhealthy = await waitForReason<NativeContainer>(['-n', ns, 'nc', 'left'], 'Ready', 'Unhealthy', operator);
+    expect(condition(unhealthy, 'Ready')?.message).toContain('left running');
+    const id = unhealthy.status!.containerID!;
+    // The checks go on (the operator runs them; Podman counts them): ten failures in a row.
+    await eventually('ten failed checks in a row', async () => {
+      const info = await dockerFromHost(podman.host).getContainer(id).inspect();
+      return (info.State.Health?.FailingStreak ?? 0) >= 10;
+    });
+    const after = await getJson<NativeContainer>(['get', 'nc', 'left', '-n', ns]);
+    expect(after.status?.restartCount).toBe(0);
+    expect(after.status?.startedAt).toBe(unhealthy.status?.startedAt);
+    expect(after.status?.state).toBe('Running');
+    expect(after.status?.lastProbe?.output).toContain('no /tmp/healthy');
   });
 });
