@@ -2,7 +2,7 @@
 // kube-apiserver's aggregation layer (front-proxy certificates, delegated authentication and
 // authorization), reached at an address in a network namespace, driven through the kubectl-nc
 // plugin (as `kubectl nc`) and `kubectl get --raw`, against a real dockerd and registry.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
@@ -24,13 +24,14 @@ import {
   forgetImages,
   forgetRegistry,
   kubectlApply,
+  patchSpec,
   registryWith,
   sleeper,
   TEST_IMAGE_2,
   waitForReason,
 } from './helpers.ts';
 import { renderChart } from './packaging.ts';
-import { createNamespace, docker, env, eventually, kubectl, ROOT, startOperator } from './support.ts';
+import { containersOf, createNamespace, docker, env, eventually, kubectl, ROOT, startOperator } from './support.ts';
 import { userKubeconfig } from './users.ts';
 
 const API = '/apis/subresources.nativecontainer.io/v1alpha1';
@@ -48,6 +49,8 @@ describe('the subresource API through the aggregation layer', () => {
   let follower: ProcessHandle;
   let registry: Registry | undefined;
   let rbac = '';
+  /** Images the tests commit without pushing, removed at the end. */
+  const committed: string[] = [];
   const work = mkdtempSync(join(tmpdir(), 'nco-nc-'));
 
   /** `kubectl nc ...` as a user runs it, with the admin's (or another) kubeconfig. */
@@ -60,6 +63,16 @@ describe('the subresource API through the aggregation layer', () => {
     const res = await nc(args, o);
     expect(res.code, `kubectl nc ${args.join(' ')}: ${res.stderr}`).toBe(0);
     return res.stdout;
+  };
+  /** `kubectl nc ...` left running (follow, stream): its output so far, and its exit once it ends. */
+  const running = (args: string[]): { child: ChildProcess; out: () => string; exited: Promise<number | null> } => {
+    const child = spawn(binary('kubectl'), ['nc', `--kubeconfig=${env().kubeconfig}`, '-n', ns, ...args], {
+      env: { ...process.env, PATH: PLUGIN_PATH },
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    return { child, out: () => out, exited };
   };
   const raw = (name: string, sub: string, query = '') =>
     kubectl(['get', '--raw', `${API}/namespaces/${ns}/nativecontainers/${name}/${sub}${query}`]);
@@ -102,6 +115,7 @@ describe('the subresource API through the aggregation layer', () => {
       () => leader?.stop(),
       () => follower?.stop(),
       () => removeContainers(docker(), [`${LABELS.ownerNamespace}=${ns}`]),
+      () => forgetImages(committed),
       () => forgetRegistry(registry),
       () => registry?.stop(),
       () => Promise.resolve(rmSync(work, { recursive: true, force: true })),
@@ -148,25 +162,42 @@ describe('the subresource API through the aggregation layer', () => {
     });
 
     it('follows new lines until the client leaves', async () => {
-      const child = spawn(
-        binary('kubectl'),
-        ['nc', `--kubeconfig=${env().kubeconfig}`, '-n', ns, 'logs', '-f', '--tail', '1', 'talker'],
-        {
-          env: { ...process.env, PATH: PLUGIN_PATH },
-        },
-      );
-      let out = '';
-      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      const { child, out } = running(['logs', '-f', '--tail', '1', 'talker']);
       try {
-        const first = (): number => Number(/out (\d+)|err (\d+)/.exec(out)?.slice(1).find(Boolean) ?? NaN);
+        const first = (): number => Number(/out (\d+)|err (\d+)/.exec(out())?.slice(1).find(Boolean) ?? NaN);
         await eventually('a first line', () => !Number.isNaN(first()));
         const start = first();
         // Lines written after the request started arrive on the same stream.
         await eventually('newer lines followed', () =>
-          [...out.matchAll(/out (\d+)/g)].some((m) => Number(m[1]) > start + 3),
+          [...out().matchAll(/out (\d+)/g)].some((m) => Number(m[1]) > start + 3),
         );
       } finally {
         child.kill();
+      }
+    });
+
+    it('ends a follow when the container is rebuilt, instead of hanging on the old one', async () => {
+      // Its own resource: the rebuild gives it a new container. It stops at once on SIGTERM.
+      const command = ['/bin/sh', '-c', 'trap "exit 0" TERM; while true; do echo tick; sleep 0.2; done'];
+      await kubectlApply(ns, sleeper('rebuilt', { command }));
+      await waitForReason(['-n', ns, 'nc', 'rebuilt'], 'Ready', 'Running', leader);
+      const [before] = await containersOf(ns, 'rebuilt');
+      const follow = running(['logs', '-f', 'rebuilt']);
+      let code: number | null | undefined;
+      void follow.exited.then((c) => (code = c));
+      try {
+        await eventually('the follow has output', () => follow.out().includes('tick'));
+        expect(code, 'the follow ended before the rebuild').toBeUndefined();
+        // Another environment is another configuration: the planner replaces the container.
+        await patchSpec(ns, 'nc/rebuilt', { env: [{ name: 'GENERATION', value: '2' }] });
+        await eventually('the follow ends with the old container', () => code !== undefined, leader);
+        expect(code).toBe(0);
+        // It ended because the container went: a new one takes its place.
+        await eventually('the new container runs', async () =>
+          (await containersOf(ns, 'rebuilt')).some((c) => c.Id !== before!.Id && c.State === 'running'),
+        );
+      } finally {
+        follow.child.kill();
       }
     });
   });
@@ -270,6 +301,33 @@ describe('the subresource API through the aggregation layer', () => {
       expect(top.split('\n')[0]).toMatch(/PID/);
       expect(top).toContain('sleep');
     });
+
+    it('streams samples with CPU, memory, network, block I/O and pids until the client leaves', async () => {
+      const stream = running(['stats', 'talker', '--stream']);
+      // Whole lines only: the last may still be on its way.
+      const samples = (): Record<string, unknown>[] =>
+        stream
+          .out()
+          .split('\n')
+          .slice(0, -1)
+          .map((line) => JSON.parse(line) as Record<string, unknown>);
+      try {
+        await eventually('two samples', () => samples().length >= 2);
+      } finally {
+        stream.child.kill();
+      }
+      const fields = ['cpuPercent', 'memoryBytes', 'memoryLimitBytes', 'networkRxBytes', 'networkTxBytes'];
+      for (const s of samples()) {
+        for (const field of [...fields, 'blockReadBytes', 'blockWriteBytes', 'pids']) {
+          expect(typeof s[field], `${field} in ${JSON.stringify(s)}`).toBe('number');
+        }
+        expect(s['memoryBytes']).toBeGreaterThan(0);
+        expect(s['pids']).toBeGreaterThanOrEqual(1);
+      }
+      // Two samples of the engine, not one sent twice.
+      const [first, second] = samples();
+      expect(Date.parse(String(second!['time']))).toBeGreaterThan(Date.parse(String(first!['time'])));
+    });
   });
 
   describe('plan', () => {
@@ -303,6 +361,52 @@ describe('the subresource API through the aggregation layer', () => {
   });
 
   describe('commit', () => {
+    it('commits without a push: the image on the engine with its message and author, the response and an Event say so', async () => {
+      const ref = `nco-e2e/committed-${ns}:v1`;
+      committed.push(ref);
+      const author = 'E2E Tester <e2e@example.com>';
+      const out = await ok(['commit', 'talker', ref, '-m', 'a local snapshot', '--author', author]);
+      // Not pushed: the line has no "pushed" part.
+      expect(out).toMatch(new RegExp(`^${ref} (sha256:[0-9a-f]{64})\n$`));
+      const imageID = out.trim().split(' ')[1]!;
+      const image = await docker().getImage(ref).inspect();
+      expect(image.Id).toBe(imageID);
+      expect(image.RepoTags).toContain(ref);
+      expect(image.Comment).toBe('a local snapshot');
+      expect(image.Author).toBe(author);
+      // The response itself (kubectl create --raw posts the body as it is): no author, the user's name.
+      const body = join(work, 'commit.json');
+      writeFileSync(body, JSON.stringify({ repository: `nco-e2e/committed-${ns}`, tag: 'v2' }));
+      committed.push(`nco-e2e/committed-${ns}:v2`);
+      const result = JSON.parse(
+        (await kubectl(['create', '--raw', `${API}/namespaces/${ns}/nativecontainers/talker/commit`, '-f', body]))
+          .stdout,
+      ) as Record<string, unknown>;
+      expect(result).toMatchObject({ kind: 'CommitResult', image: `nco-e2e/committed-${ns}:v2`, pushed: false });
+      expect(result).not.toHaveProperty('digest');
+      expect((await docker().getImage(`nco-e2e/committed-${ns}:v2`).inspect()).Author).toBe('admin');
+      const messages = async (reason: string): Promise<string> =>
+        (
+          await kubectl([
+            'get',
+            'events',
+            '-n',
+            ns,
+            `--field-selector=reason=${reason}`,
+            '-o',
+            'jsonpath={.items[*].message}',
+          ])
+        ).stdout;
+      await eventually('the Committed Events', async () => {
+        const events = await messages('Committed');
+        return [ref, `nco-e2e/committed-${ns}:v2`].every((r) =>
+          events.includes(`admin committed the container as ${r} (`),
+        );
+      });
+      expect(await messages('Committed')).toContain(`as ${ref} (${imageID.slice(0, 19)})`);
+      expect(await messages('Pushed')).not.toContain(`nco-e2e/committed-${ns}`);
+    });
+
     it('commits the file system, pushes it with a ContainerSecret, and a NativeContainer runs the image', async () => {
       registry = await registryWith({});
       await applyRegistryCredentials(ns, registry, 'push');
