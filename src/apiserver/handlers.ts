@@ -2,6 +2,7 @@
 // finds the container that stands for the resource (from the host's cache) and calls its engine
 // through ContainerAccess; streams are handed on as they come and end when the client leaves.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { NativeContainer } from '../api/native-container.ts';
 import { withKind } from '../api/group.ts';
@@ -33,6 +34,8 @@ export interface Targets {
   plan(proposed: NativeContainer): Promise<PlanResult>;
   /** Pushes a local image with a ContainerSecret's credentials; returns the digest. */
   push(namespace: string, host: string, image: string, secretName: string): Promise<string | undefined>;
+  /** Counts an engine stream (log, stats) as held for a client until it closes. */
+  opened(subresource: 'log' | 'stats', stream: Readable): void;
   events: EventRecorder;
   /** Exec Events carry the whole command, not only its first word. */
   eventArguments: boolean;
@@ -90,6 +93,7 @@ async function log(req: IncomingMessage, res: ServerResponse, a: Admitted, t: Ta
   }
   const target = locate(a, t);
   const stream = await engine(() => target.access.logs(target.id, options));
+  t.opened('log', stream);
   res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' });
   res.flushHeaders();
   const source =
@@ -107,6 +111,7 @@ async function stats(req: IncomingMessage, res: ServerResponse, a: Admitted, t: 
     const sample = JSON.parse(Buffer.concat(chunks).toString('utf8')) as DockerStats;
     return sendJson(res, summarizeStats(sample));
   }
+  t.opened('stats', raw);
   res.writeHead(200, { 'Content-Type': 'application/json' });
   res.flushHeaders();
   await pipeline(raw, statsLines(), res).catch(() => raw.destroy());

@@ -31,7 +31,17 @@ import {
   waitForReason,
 } from './helpers.ts';
 import { renderChart } from './packaging.ts';
-import { containersOf, createNamespace, docker, env, eventually, kubectl, ROOT, startOperator } from './support.ts';
+import {
+  containersOf,
+  createNamespace,
+  docker,
+  env,
+  eventually,
+  kubectl,
+  ROOT,
+  sample,
+  startOperator,
+} from './support.ts';
 import { userKubeconfig } from './users.ts';
 
 const API = '/apis/subresources.nativecontainer.io/v1alpha1';
@@ -49,6 +59,7 @@ describe('the subresource API through the aggregation layer', () => {
   let follower: ProcessHandle;
   let registry: Registry | undefined;
   let rbac = '';
+  const metricsPorts: number[] = [];
   /** Images the tests commit without pushing, removed at the end. */
   const committed: string[] = [];
   const work = mkdtempSync(join(tmpdir(), 'nco-nc-'));
@@ -74,6 +85,22 @@ describe('the subresource API through the aggregation layer', () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     return { child, out: () => out, exited };
   };
+  /** Engine streams the replicas hold open for clients (either may serve a request). */
+  const openStreams = async (subresource: 'log' | 'stats'): Promise<number> => {
+    let open = 0;
+    for (const port of metricsPorts) {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      open += sample(text, 'nco_subresource_streams', { subresource });
+    }
+    return open;
+  };
+  /** Once the client is gone, the replica that served it closes the engine's stream. */
+  const closedOnLeave = async (subresource: 'log' | 'stats', client: ReturnType<typeof running>): Promise<void> => {
+    await eventually(`the ${subresource} stream held open`, async () => (await openStreams(subresource)) >= 1);
+    client.child.kill();
+    await client.exited;
+    await eventually(`the ${subresource} stream closed`, async () => (await openStreams(subresource)) === 0);
+  };
   const raw = (name: string, sub: string, query = '') =>
     kubectl(['get', '--raw', `${API}/namespaces/${ns}/nativecontainers/${name}/${sub}${query}`]);
 
@@ -81,8 +108,10 @@ describe('the subresource API through the aggregation layer', () => {
     ns = await createNamespace('sub');
     agg = await setUpAggregation({ kubeconfigPath: env().kubeconfig }, ns);
     const ports = [await freePort(), await freePort()];
+    metricsPorts.push(await freePort(), await freePort());
     const replica = (i: number): ProcessHandle =>
       startOperator(`subresources-${i}`, {
+        NCO_METRICS_PORT: String(metricsPorts[i]),
         NCO_TLS_CERT_FILE: agg.certFile,
         NCO_TLS_KEY_FILE: agg.keyFile,
         NCO_SUBRESOURCE_BIND_ADDRESS: agg.bindAddress,
@@ -161,18 +190,19 @@ describe('the subresource API through the aggregation layer', () => {
       for (const line of recent) expect(Date.parse(line.split(' ')[0]!)).toBeGreaterThan(asked - 3000);
     });
 
-    it('follows new lines until the client leaves', async () => {
-      const { child, out } = running(['logs', '-f', '--tail', '1', 'talker']);
+    it('follows new lines until the client leaves, and the server then closes the engine stream', async () => {
+      const follow = running(['logs', '-f', '--tail', '1', 'talker']);
       try {
-        const first = (): number => Number(/out (\d+)|err (\d+)/.exec(out())?.slice(1).find(Boolean) ?? NaN);
+        const first = (): number => Number(/out (\d+)|err (\d+)/.exec(follow.out())?.slice(1).find(Boolean) ?? NaN);
         await eventually('a first line', () => !Number.isNaN(first()));
         const start = first();
         // Lines written after the request started arrive on the same stream.
         await eventually('newer lines followed', () =>
-          [...out().matchAll(/out (\d+)/g)].some((m) => Number(m[1]) > start + 3),
+          [...follow.out().matchAll(/out (\d+)/g)].some((m) => Number(m[1]) > start + 3),
         );
+        await closedOnLeave('log', follow);
       } finally {
-        child.kill();
+        follow.child.kill();
       }
     });
 
@@ -313,6 +343,7 @@ describe('the subresource API through the aggregation layer', () => {
           .map((line) => JSON.parse(line) as Record<string, unknown>);
       try {
         await eventually('two samples', () => samples().length >= 2);
+        await closedOnLeave('stats', stream);
       } finally {
         stream.child.kill();
       }
