@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { NativeContainer } from '../api/native-container.ts';
 import { withKind } from '../api/group.ts';
+import { isNewImageName } from '../api/image-reference.ts';
 import { defaultedNativeContainer } from '../api/validate.ts';
 import { SUBRESOURCE_API, type CommitRequest, type CommitResult, type PlanResult } from '../api/subresources.ts';
 import type { ContainerAccess, LogOptions } from '../backend/container-access.ts';
@@ -138,18 +139,16 @@ function requiredPath(a: Admitted): string {
 
 async function commit(req: IncomingMessage, res: ServerResponse, a: Admitted, t: Targets): Promise<void> {
   const body = (await readJson(req)) as Partial<CommitRequest>;
-  if (typeof body.repository !== 'string' || body.repository === '') throw new HttpError(400, 'repository is required');
-  const tag = body.tag || 'latest';
+  const { repository, tag, image } = commitName(body);
   const target = locate(a, t);
   const imageID = await engine(() =>
     target.access.commit(target.id, {
-      repository: body.repository!,
+      repository,
       tag,
       message: body.message,
       author: body.author ?? a.user.username,
     }),
   );
-  const image = `${body.repository}:${tag}`;
   const result: CommitResult = { kind: 'CommitResult', apiVersion: SUBRESOURCE_API, image, imageID, pushed: false };
   const nc = a.nc!;
   t.events.record(
@@ -169,6 +168,23 @@ async function commit(req: IncomingMessage, res: ServerResponse, a: Admitted, t:
     );
   }
   sendJson(res, result, 201);
+}
+
+/**
+ * The image a commit makes, refused here when it is no name: Docker answers such a commit with a
+ * 500 (invalid reference format), which is the user's mistake, not the server's.
+ */
+function commitName(body: Partial<CommitRequest>): { repository: string; tag: string; image: string } {
+  if (typeof body.repository !== 'string' || body.repository === '') throw new HttpError(400, 'repository is required');
+  const tag = body.tag || 'latest';
+  const image = `${body.repository}:${tag}`;
+  if (!isNewImageName(image)) {
+    throw new HttpError(
+      400,
+      `${JSON.stringify(image)} is not an image name: a lowercase repository such as registry.example.com/team/app, and a tag of letters, digits, '_', '.' and '-'`,
+    );
+  }
+  return { repository: body.repository, tag, image };
 }
 
 async function plan(req: IncomingMessage, res: ServerResponse, a: Admitted, t: Targets): Promise<void> {

@@ -438,6 +438,20 @@ describe('the subresource API through the aggregation layer', () => {
       expect(await messages('Pushed')).not.toContain(`nco-e2e/committed-${ns}`);
     });
 
+    it('refuses a name that is no image name with 400 Bad Request, before the engine', async () => {
+      // Docker itself answers such a commit with a 500 (invalid reference format).
+      const body = join(work, 'commit-invalid.json');
+      writeFileSync(body, JSON.stringify({ repository: 'Nco-E2E/Uppercase', tag: 'v1' }));
+      const path = `${API}/namespaces/${ns}/nativecontainers/talker/commit`;
+      const res = await kubectl(['create', '--raw', path, '-f', body], { allowFail: true });
+      expect(res.code).not.toBe(0);
+      expect(res.stderr).toContain('Error from server (BadRequest): "Nco-E2E/Uppercase:v1" is not an image name');
+      const plugin = await nc(['commit', 'talker', 'Nco-E2E/Uppercase:v1']);
+      expect(plugin.code).toBe(1);
+      expect(plugin.stderr.trim().split('\n')).toHaveLength(1);
+      expect(plugin.stderr).toContain('"Nco-E2E/Uppercase:v1" is not an image name');
+    });
+
     it('commits the file system, pushes it with a ContainerSecret, and a NativeContainer runs the image', async () => {
       registry = await registryWith({});
       await applyRegistryCredentials(ns, registry, 'push');
