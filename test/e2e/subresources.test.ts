@@ -206,28 +206,33 @@ describe('the subresource API through the aggregation layer', () => {
       }
     });
 
-    it('ends a follow when the container is rebuilt, instead of hanging on the old one', async () => {
+    it('ends a follow (and a stats stream) when the container is rebuilt, instead of hanging on the old one', async () => {
       // Its own resource: the rebuild gives it a new container. It stops at once on SIGTERM.
       const command = ['/bin/sh', '-c', 'trap "exit 0" TERM; while true; do echo tick; sleep 0.2; done'];
       await kubectlApply(ns, sleeper('rebuilt', { command }));
       await waitForReason(['-n', ns, 'nc', 'rebuilt'], 'Ready', 'Running', leader);
       const [before] = await containersOf(ns, 'rebuilt');
-      const follow = running(['logs', '-f', 'rebuilt']);
-      let code: number | null | undefined;
-      void follow.exited.then((c) => (code = c));
+      const clients = [running(['logs', '-f', 'rebuilt']), running(['stats', 'rebuilt', '--stream'])];
+      const codes: (number | null | undefined)[] = [undefined, undefined];
+      clients.forEach((c, i) => void c.exited.then((code) => (codes[i] = code)));
       try {
-        await eventually('the follow has output', () => follow.out().includes('tick'));
-        expect(code, 'the follow ended before the rebuild').toBeUndefined();
+        await eventually('both have output', () => clients.every((c) => c.out() !== ''));
+        expect(codes, 'a stream ended before the rebuild').toEqual([undefined, undefined]);
         // Another environment is another configuration: the planner replaces the container.
         await patchSpec(ns, 'nc/rebuilt', { env: [{ name: 'GENERATION', value: '2' }] });
-        await eventually('the follow ends with the old container', () => code !== undefined, leader);
-        expect(code).toBe(0);
-        // It ended because the container went: a new one takes its place.
+        await eventually('both end with the old container', () => !codes.includes(undefined), leader);
+        expect(codes).toEqual([0, 0]);
+        expect(clients[0]!.out()).toContain('tick');
+        // They ended because the container went: a new one takes its place.
         await eventually('the new container runs', async () =>
           (await containersOf(ns, 'rebuilt')).some((c) => c.Id !== before!.Id && c.State === 'running'),
         );
+        await eventually(
+          'no engine stream left open',
+          async () => (await openStreams('log')) + (await openStreams('stats')) === 0,
+        );
       } finally {
-        follow.child.kill();
+        for (const c of clients) c.child.kill();
       }
     });
   });
