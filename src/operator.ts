@@ -145,6 +145,7 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
     ? await startSubresources({
         config: config.subresources,
         ...{ client, manager, hosts, events, log },
+        registry: metrics.registry,
         access: (host) => access.get(host),
         builder: (host) => builders.get(host),
       })

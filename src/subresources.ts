@@ -2,6 +2,7 @@
 // controllers: on every replica, with what it reads from the shared informers and each host's
 // reflector. Started only when a serving certificate is configured (NCO_TLS_CERT_FILE).
 import type { Logger } from 'pino';
+import { Gauge, type Registry } from 'prom-client';
 import { NATIVE_CONTAINER } from './api/group.ts';
 import type { NativeContainer } from './api/native-container.ts';
 import type { ContainerAccess } from './backend/container-access.ts';
@@ -24,6 +25,7 @@ export interface SubresourceWiring {
   hosts: HostPool;
   events: EventRecorder;
   log: Logger;
+  registry: Registry;
   access: (host: string) => ContainerAccess | undefined;
   builder: (host: string) => ImageBuilder | undefined;
 }
@@ -31,6 +33,13 @@ export interface SubresourceWiring {
 export function startSubresources(w: SubresourceWiring): Promise<SubresourceServer> {
   const resources = w.manager.informer<NativeContainer>(NATIVE_CONTAINER);
   const refs = referenceLookup(w.manager);
+  // A stream a client left must not stay open on the engine: this shows any that do.
+  const streams = new Gauge({
+    name: 'nco_subresource_streams',
+    help: 'Engine streams (log, stats) the subresource API holds open for its clients now',
+    labelNames: ['subresource'],
+    registers: [w.registry],
+  });
   return serveSubresources({
     host: w.config.bindAddress,
     port: w.config.port,
@@ -52,6 +61,10 @@ export function startSubresources(w: SubresourceWiring): Promise<SubresourceServ
           if (!(err instanceof UnresolvedReferenceError)) throw err;
           throw new HttpError(err.reason === 'SecretNotFound' ? 404 : 400, err.message);
         }
+      },
+      opened: (subresource, stream) => {
+        streams.inc({ subresource });
+        stream.once('close', () => streams.dec({ subresource }));
       },
       events: w.events,
       eventArguments: w.config.eventArguments,

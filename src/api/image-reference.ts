@@ -82,3 +82,15 @@ export function repositoryOf(image: string): string {
 export function withDigest(image: string, digest: string): string {
   return `${repositoryOf(image)}@${digest}`;
 }
+
+/**
+ * A name for an image to make (a commit): registry host[:port]/ optional, lowercase path
+ * components, an optional tag, no digest. The grammar of ImageBuild's spec.image (its CRD rule),
+ * which is Docker's; a unit test keeps the two the same.
+ */
+const NEW_IMAGE_NAME =
+  /^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(\.([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(:[0-9]+)?\/)?[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*(\/[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*)*(:[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,127})?$/u;
+
+export function isNewImageName(image: string): boolean {
+  return NEW_IMAGE_NAME.test(image);
+}

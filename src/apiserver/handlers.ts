@@ -2,9 +2,11 @@
 // finds the container that stands for the resource (from the host's cache) and calls its engine
 // through ContainerAccess; streams are handed on as they come and end when the client leaves.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { NativeContainer } from '../api/native-container.ts';
 import { withKind } from '../api/group.ts';
+import { isNewImageName } from '../api/image-reference.ts';
 import { defaultedNativeContainer } from '../api/validate.ts';
 import { SUBRESOURCE_API, type CommitRequest, type CommitResult, type PlanResult } from '../api/subresources.ts';
 import type { ContainerAccess, LogOptions } from '../backend/container-access.ts';
@@ -33,6 +35,8 @@ export interface Targets {
   plan(proposed: NativeContainer): Promise<PlanResult>;
   /** Pushes a local image with a ContainerSecret's credentials; returns the digest. */
   push(namespace: string, host: string, image: string, secretName: string): Promise<string | undefined>;
+  /** Counts an engine stream (log, stats) as held for a client until it closes. */
+  opened(subresource: 'log' | 'stats', stream: Readable): void;
   events: EventRecorder;
   /** Exec Events carry the whole command, not only its first word. */
   eventArguments: boolean;
@@ -90,6 +94,7 @@ async function log(req: IncomingMessage, res: ServerResponse, a: Admitted, t: Ta
   }
   const target = locate(a, t);
   const stream = await engine(() => target.access.logs(target.id, options));
+  t.opened('log', stream);
   res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' });
   res.flushHeaders();
   const source =
@@ -107,6 +112,7 @@ async function stats(req: IncomingMessage, res: ServerResponse, a: Admitted, t: 
     const sample = JSON.parse(Buffer.concat(chunks).toString('utf8')) as DockerStats;
     return sendJson(res, summarizeStats(sample));
   }
+  t.opened('stats', raw);
   res.writeHead(200, { 'Content-Type': 'application/json' });
   res.flushHeaders();
   await pipeline(raw, statsLines(), res).catch(() => raw.destroy());
@@ -133,18 +139,16 @@ function requiredPath(a: Admitted): string {
 
 async function commit(req: IncomingMessage, res: ServerResponse, a: Admitted, t: Targets): Promise<void> {
   const body = (await readJson(req)) as Partial<CommitRequest>;
-  if (typeof body.repository !== 'string' || body.repository === '') throw new HttpError(400, 'repository is required');
-  const tag = body.tag || 'latest';
+  const { repository, tag, image } = commitName(body);
   const target = locate(a, t);
   const imageID = await engine(() =>
     target.access.commit(target.id, {
-      repository: body.repository!,
+      repository,
       tag,
       message: body.message,
       author: body.author ?? a.user.username,
     }),
   );
-  const image = `${body.repository}:${tag}`;
   const result: CommitResult = { kind: 'CommitResult', apiVersion: SUBRESOURCE_API, image, imageID, pushed: false };
   const nc = a.nc!;
   t.events.record(
@@ -164,6 +168,23 @@ async function commit(req: IncomingMessage, res: ServerResponse, a: Admitted, t:
     );
   }
   sendJson(res, result, 201);
+}
+
+/**
+ * The image a commit makes, refused here when it is no name: Docker answers such a commit with a
+ * 500 (invalid reference format), which is the user's mistake, not the server's.
+ */
+function commitName(body: Partial<CommitRequest>): { repository: string; tag: string; image: string } {
+  if (typeof body.repository !== 'string' || body.repository === '') throw new HttpError(400, 'repository is required');
+  const tag = body.tag || 'latest';
+  const image = `${body.repository}:${tag}`;
+  if (!isNewImageName(image)) {
+    throw new HttpError(
+      400,
+      `${JSON.stringify(image)} is not an image name: a lowercase repository such as registry.example.com/team/app, and a tag of letters, digits, '_', '.' and '-'`,
+    );
+  }
+  return { repository: body.repository, tag, image };
 }
 
 async function plan(req: IncomingMessage, res: ServerResponse, a: Admitted, t: Targets): Promise<void> {

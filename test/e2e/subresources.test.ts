@@ -2,7 +2,7 @@
 // kube-apiserver's aggregation layer (front-proxy certificates, delegated authentication and
 // authorization), reached at an address in a network namespace, driven through the kubectl-nc
 // plugin (as `kubectl nc`) and `kubectl get --raw`, against a real dockerd and registry.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
@@ -24,13 +24,24 @@ import {
   forgetImages,
   forgetRegistry,
   kubectlApply,
+  patchSpec,
   registryWith,
   sleeper,
   TEST_IMAGE_2,
   waitForReason,
 } from './helpers.ts';
 import { renderChart } from './packaging.ts';
-import { createNamespace, docker, env, eventually, kubectl, ROOT, startOperator } from './support.ts';
+import {
+  containersOf,
+  createNamespace,
+  docker,
+  env,
+  eventually,
+  kubectl,
+  ROOT,
+  sample,
+  startOperator,
+} from './support.ts';
 import { userKubeconfig } from './users.ts';
 
 const API = '/apis/subresources.nativecontainer.io/v1alpha1';
@@ -48,6 +59,9 @@ describe('the subresource API through the aggregation layer', () => {
   let follower: ProcessHandle;
   let registry: Registry | undefined;
   let rbac = '';
+  const metricsPorts: number[] = [];
+  /** Images the tests commit without pushing, removed at the end. */
+  const committed: string[] = [];
   const work = mkdtempSync(join(tmpdir(), 'nco-nc-'));
 
   /** `kubectl nc ...` as a user runs it, with the admin's (or another) kubeconfig. */
@@ -61,6 +75,32 @@ describe('the subresource API through the aggregation layer', () => {
     expect(res.code, `kubectl nc ${args.join(' ')}: ${res.stderr}`).toBe(0);
     return res.stdout;
   };
+  /** `kubectl nc ...` left running (follow, stream): its output so far, and its exit once it ends. */
+  const running = (args: string[]): { child: ChildProcess; out: () => string; exited: Promise<number | null> } => {
+    const child = spawn(binary('kubectl'), ['nc', `--kubeconfig=${env().kubeconfig}`, '-n', ns, ...args], {
+      env: { ...process.env, PATH: PLUGIN_PATH },
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    return { child, out: () => out, exited };
+  };
+  /** Engine streams the replicas hold open for clients (either may serve a request). */
+  const openStreams = async (subresource: 'log' | 'stats'): Promise<number> => {
+    let open = 0;
+    for (const port of metricsPorts) {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      open += sample(text, 'nco_subresource_streams', { subresource });
+    }
+    return open;
+  };
+  /** Once the client is gone, the replica that served it closes the engine's stream. */
+  const closedOnLeave = async (subresource: 'log' | 'stats', client: ReturnType<typeof running>): Promise<void> => {
+    await eventually(`the ${subresource} stream held open`, async () => (await openStreams(subresource)) >= 1);
+    client.child.kill();
+    await client.exited;
+    await eventually(`the ${subresource} stream closed`, async () => (await openStreams(subresource)) === 0);
+  };
   const raw = (name: string, sub: string, query = '') =>
     kubectl(['get', '--raw', `${API}/namespaces/${ns}/nativecontainers/${name}/${sub}${query}`]);
 
@@ -68,8 +108,10 @@ describe('the subresource API through the aggregation layer', () => {
     ns = await createNamespace('sub');
     agg = await setUpAggregation({ kubeconfigPath: env().kubeconfig }, ns);
     const ports = [await freePort(), await freePort()];
+    metricsPorts.push(await freePort(), await freePort());
     const replica = (i: number): ProcessHandle =>
       startOperator(`subresources-${i}`, {
+        NCO_METRICS_PORT: String(metricsPorts[i]),
         NCO_TLS_CERT_FILE: agg.certFile,
         NCO_TLS_KEY_FILE: agg.keyFile,
         NCO_SUBRESOURCE_BIND_ADDRESS: agg.bindAddress,
@@ -102,6 +144,7 @@ describe('the subresource API through the aggregation layer', () => {
       () => leader?.stop(),
       () => follower?.stop(),
       () => removeContainers(docker(), [`${LABELS.ownerNamespace}=${ns}`]),
+      () => forgetImages(committed),
       () => forgetRegistry(registry),
       () => registry?.stop(),
       () => Promise.resolve(rmSync(work, { recursive: true, force: true })),
@@ -147,26 +190,49 @@ describe('the subresource API through the aggregation layer', () => {
       for (const line of recent) expect(Date.parse(line.split(' ')[0]!)).toBeGreaterThan(asked - 3000);
     });
 
-    it('follows new lines until the client leaves', async () => {
-      const child = spawn(
-        binary('kubectl'),
-        ['nc', `--kubeconfig=${env().kubeconfig}`, '-n', ns, 'logs', '-f', '--tail', '1', 'talker'],
-        {
-          env: { ...process.env, PATH: PLUGIN_PATH },
-        },
-      );
-      let out = '';
-      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    it('follows new lines until the client leaves, and the server then closes the engine stream', async () => {
+      const follow = running(['logs', '-f', '--tail', '1', 'talker']);
       try {
-        const first = (): number => Number(/out (\d+)|err (\d+)/.exec(out)?.slice(1).find(Boolean) ?? NaN);
+        const first = (): number => Number(/out (\d+)|err (\d+)/.exec(follow.out())?.slice(1).find(Boolean) ?? NaN);
         await eventually('a first line', () => !Number.isNaN(first()));
         const start = first();
         // Lines written after the request started arrive on the same stream.
         await eventually('newer lines followed', () =>
-          [...out.matchAll(/out (\d+)/g)].some((m) => Number(m[1]) > start + 3),
+          [...follow.out().matchAll(/out (\d+)/g)].some((m) => Number(m[1]) > start + 3),
+        );
+        await closedOnLeave('log', follow);
+      } finally {
+        follow.child.kill();
+      }
+    });
+
+    it('ends a follow (and a stats stream) when the container is rebuilt, instead of hanging on the old one', async () => {
+      // Its own resource: the rebuild gives it a new container. It stops at once on SIGTERM.
+      const command = ['/bin/sh', '-c', 'trap "exit 0" TERM; while true; do echo tick; sleep 0.2; done'];
+      await kubectlApply(ns, sleeper('rebuilt', { command }));
+      await waitForReason(['-n', ns, 'nc', 'rebuilt'], 'Ready', 'Running', leader);
+      const [before] = await containersOf(ns, 'rebuilt');
+      const clients = [running(['logs', '-f', 'rebuilt']), running(['stats', 'rebuilt', '--stream'])];
+      const codes: (number | null | undefined)[] = [undefined, undefined];
+      clients.forEach((c, i) => void c.exited.then((code) => (codes[i] = code)));
+      try {
+        await eventually('both have output', () => clients.every((c) => c.out() !== ''));
+        expect(codes, 'a stream ended before the rebuild').toEqual([undefined, undefined]);
+        // Another environment is another configuration: the planner replaces the container.
+        await patchSpec(ns, 'nc/rebuilt', { env: [{ name: 'GENERATION', value: '2' }] });
+        await eventually('both end with the old container', () => !codes.includes(undefined), leader);
+        expect(codes).toEqual([0, 0]);
+        expect(clients[0]!.out()).toContain('tick');
+        // They ended because the container went: a new one takes its place.
+        await eventually('the new container runs', async () =>
+          (await containersOf(ns, 'rebuilt')).some((c) => c.Id !== before!.Id && c.State === 'running'),
+        );
+        await eventually(
+          'no engine stream left open',
+          async () => (await openStreams('log')) + (await openStreams('stats')) === 0,
         );
       } finally {
-        child.kill();
+        for (const c of clients) c.child.kill();
       }
     });
   });
@@ -270,6 +336,34 @@ describe('the subresource API through the aggregation layer', () => {
       expect(top.split('\n')[0]).toMatch(/PID/);
       expect(top).toContain('sleep');
     });
+
+    it('streams samples with CPU, memory, network, block I/O and pids until the client leaves', async () => {
+      const stream = running(['stats', 'talker', '--stream']);
+      // Whole lines only: the last may still be on its way.
+      const samples = (): Record<string, unknown>[] =>
+        stream
+          .out()
+          .split('\n')
+          .slice(0, -1)
+          .map((line) => JSON.parse(line) as Record<string, unknown>);
+      try {
+        await eventually('two samples', () => samples().length >= 2);
+        await closedOnLeave('stats', stream);
+      } finally {
+        stream.child.kill();
+      }
+      const fields = ['cpuPercent', 'memoryBytes', 'memoryLimitBytes', 'networkRxBytes', 'networkTxBytes'];
+      for (const s of samples()) {
+        for (const field of [...fields, 'blockReadBytes', 'blockWriteBytes', 'pids']) {
+          expect(typeof s[field], `${field} in ${JSON.stringify(s)}`).toBe('number');
+        }
+        expect(s['memoryBytes']).toBeGreaterThan(0);
+        expect(s['pids']).toBeGreaterThanOrEqual(1);
+      }
+      // Two samples of the engine, not one sent twice.
+      const [first, second] = samples();
+      expect(Date.parse(String(second!['time']))).toBeGreaterThan(Date.parse(String(first!['time'])));
+    });
   });
 
   describe('plan', () => {
@@ -303,6 +397,66 @@ describe('the subresource API through the aggregation layer', () => {
   });
 
   describe('commit', () => {
+    it('commits without a push: the image on the engine with its message and author, the response and an Event say so', async () => {
+      const ref = `nco-e2e/committed-${ns}:v1`;
+      committed.push(ref);
+      const author = 'E2E Tester <e2e@example.com>';
+      const out = await ok(['commit', 'talker', ref, '-m', 'a local snapshot', '--author', author]);
+      // Not pushed: the line has no "pushed" part.
+      expect(out).toMatch(new RegExp(`^${ref} (sha256:[0-9a-f]{64})\n$`));
+      const imageID = out.trim().split(' ')[1]!;
+      const image = await docker().getImage(ref).inspect();
+      expect(image.Id).toBe(imageID);
+      expect(image.RepoTags).toContain(ref);
+      expect(image.Comment).toBe('a local snapshot');
+      expect(image.Author).toBe(author);
+      // The response itself (kubectl create --raw posts the body as it is): no author, the user's name.
+      const body = join(work, 'commit.json');
+      writeFileSync(body, JSON.stringify({ repository: `nco-e2e/committed-${ns}`, tag: 'v2' }));
+      committed.push(`nco-e2e/committed-${ns}:v2`);
+      const result = JSON.parse(
+        (await kubectl(['create', '--raw', `${API}/namespaces/${ns}/nativecontainers/talker/commit`, '-f', body]))
+          .stdout,
+      ) as Record<string, unknown>;
+      expect(result).toMatchObject({ kind: 'CommitResult', image: `nco-e2e/committed-${ns}:v2`, pushed: false });
+      expect(result).not.toHaveProperty('digest');
+      expect((await docker().getImage(`nco-e2e/committed-${ns}:v2`).inspect()).Author).toBe('admin');
+      const messages = async (reason: string): Promise<string> =>
+        (
+          await kubectl([
+            'get',
+            'events',
+            '-n',
+            ns,
+            `--field-selector=reason=${reason}`,
+            '-o',
+            'jsonpath={.items[*].message}',
+          ])
+        ).stdout;
+      await eventually('the Committed Events', async () => {
+        const events = await messages('Committed');
+        return [ref, `nco-e2e/committed-${ns}:v2`].every((r) =>
+          events.includes(`admin committed the container as ${r} (`),
+        );
+      });
+      expect(await messages('Committed')).toContain(`as ${ref} (${imageID.slice(0, 19)})`);
+      expect(await messages('Pushed')).not.toContain(`nco-e2e/committed-${ns}`);
+    });
+
+    it('refuses a name that is no image name with 400 Bad Request, before the engine', async () => {
+      // Docker itself answers such a commit with a 500 (invalid reference format).
+      const body = join(work, 'commit-invalid.json');
+      writeFileSync(body, JSON.stringify({ repository: 'Nco-E2E/Uppercase', tag: 'v1' }));
+      const path = `${API}/namespaces/${ns}/nativecontainers/talker/commit`;
+      const res = await kubectl(['create', '--raw', path, '-f', body], { allowFail: true });
+      expect(res.code).not.toBe(0);
+      expect(res.stderr).toContain('Error from server (BadRequest): "Nco-E2E/Uppercase:v1" is not an image name');
+      const plugin = await nc(['commit', 'talker', 'Nco-E2E/Uppercase:v1']);
+      expect(plugin.code).toBe(1);
+      expect(plugin.stderr.trim().split('\n')).toHaveLength(1);
+      expect(plugin.stderr).toContain('"Nco-E2E/Uppercase:v1" is not an image name');
+    });
+
     it('commits the file system, pushes it with a ContainerSecret, and a NativeContainer runs the image', async () => {
       registry = await registryWith({});
       await applyRegistryCredentials(ns, registry, 'push');

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { imageRegistry, parseImageReference, registryKey } from '../../src/api/image-reference.ts';
+import { mirrorOf } from '../../src/api/cel-mirrors.ts';
+import { imageRegistry, isNewImageName, parseImageReference, registryKey } from '../../src/api/image-reference.ts';
+import { crdRules } from '../../src/api/validate.ts';
 
 describe('image references', () => {
   it.each([
@@ -34,5 +36,23 @@ describe('image references', () => {
     ['reg.example.com/some/path', 'reg.example.com'],
   ])('compares ContainerSecret server %s as %s', (server, key) => {
     expect(registryKey(server)).toBe(key);
+  });
+
+  it.each([
+    ['nco-e2e/committed:v1', true],
+    ['127.0.0.1:5000/committed/app:1', true],
+    ['Registry.Example.com:443/team/app_x:V1.0-rc', true],
+    ['app', true],
+    ['Nco-E2E/Uppercase:v1', false],
+    ['nco//x:1', false],
+    ['nco/ok:bad tag', false],
+    ['nco/ok:-dash', false],
+    ['app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef', false],
+    [`app:${'x'.repeat(129)}`, false],
+  ])('takes %s as the name of a new image: %s, as the ImageBuild CRD rule on spec.image does', (image, valid) => {
+    const rule = crdRules().find((r) => r.includes('(:[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,127})?$'));
+    expect(rule, 'the ImageBuild rule on spec.image').toBeDefined();
+    expect(isNewImageName(image)).toBe(valid);
+    expect(mirrorOf(rule!)!(image)).toBe(valid);
   });
 });
