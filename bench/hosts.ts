@@ -54,7 +54,9 @@ export async function hosts(b: Bench, workers: number): Promise<Row[]> {
     );
     const n = count * perHost;
     const t0 = performance.now();
-    await kubectl(b.cp, ['apply', '-f', '-'], { input: nativeContainers(n, 'hosts') });
+    // The operator starts on the first objects while kubectl sends the rest: under that load one
+    // apply of 1,000 took more than kubectl's usual two minutes here.
+    await kubectl(b.cp, ['apply', '-f', '-'], { input: nativeContainers(n, 'hosts'), timeoutMs: 1_800_000 });
     await waitFor('all Ready on their hosts', () => allReady(b, 'hosts', n), {
       timeoutMs: 1_800_000,
       intervalMs: 250,
@@ -65,7 +67,9 @@ export async function hosts(b: Bench, workers: number): Promise<Row[]> {
     const perHostCounts = await Promise.all(
       started.map(async (h) => (await dockerFromHost(h.docker.host).listContainers()).length),
     );
-    await kubectl(b.cp, ['delete', 'nc', '-n', 'bench', '-l', 'bench=hosts', '--wait=true', '--timeout=600s']);
+    await kubectl(b.cp, ['delete', 'nc', '-n', 'bench', '-l', 'bench=hosts', '--wait=true', '--timeout=600s'], {
+      timeoutMs: 660_000,
+    });
     return [
       {
         key: 'hosts',

@@ -6,6 +6,8 @@ export interface KubectlOptions {
   input?: string;
   /** Return a non-zero exit instead of throwing. */
   allowFail?: boolean;
+  /** Killed after this long (default exec's 120 s); one apply of 1,000 objects takes longer. */
+  timeoutMs?: number;
 }
 
 /** Runs the cached kubectl against a control plane's kubeconfig. */
@@ -16,6 +18,7 @@ export async function kubectl(
 ): Promise<ExecResult> {
   const res = await exec(binary('kubectl'), [`--kubeconfig=${cp.kubeconfigPath}`, ...args], {
     input: opts.input,
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
   });
   if (res.code !== 0 && opts.allowFail !== true) throw execError(`kubectl ${args.join(' ')}`, res);
   return res;
