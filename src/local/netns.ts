@@ -8,11 +8,11 @@
 // processes (pid-registry.ts): removed on remove(), at process exit, and by stop-leftovers when
 // its creator died (or belongs to the process group being cleaned up).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exec, execError } from './exec.ts';
 import { stateDir } from './paths.ts';
-import { groupOf, ownerAlive, startTimeOf } from './pid-registry.ts';
+import { ownerDone, readRecords, thisOwner, type Owner } from './pid-registry.ts';
 
 /** 10.234.0.0/24 in /30 blocks: .4k+1 on the root side, .4k+2 inside. */
 const RANGE = '10.234.0.';
@@ -32,7 +32,7 @@ export interface Netns {
 interface Recorded {
   name: string;
   hostLink: string;
-  owner: { pid: number; startTime: string; group: string };
+  owner: Owner;
 }
 
 const live = new Map<string, Recorded>();
@@ -110,8 +110,7 @@ async function ip(args: string[], allowFail = false): Promise<{ code: number; st
 }
 
 function record(name: string, hostLink: string): Recorded {
-  const owner = { pid: process.pid, startTime: startTimeOf(process.pid) ?? '', group: groupOf(process.pid) ?? '' };
-  const entry = { name, hostLink, owner };
+  const entry = { name, hostLink, owner: thisOwner() };
   mkdirSync(registryDir(), { recursive: true });
   writeFileSync(join(registryDir(), name), JSON.stringify(entry));
   live.set(name, entry);
@@ -144,25 +143,8 @@ function installExitHook(): void {
 
 /** Namespaces written down whose creator is gone (or belongs to `group`): removed; returns their names. */
 export function removeLeftoverNetns(group?: string): string[] {
-  let files: string[];
-  try {
-    files = readdirSync(registryDir());
-  } catch {
-    return [];
-  }
-  const removed: string[] = [];
-  for (const file of files) {
-    let entry: Recorded;
-    try {
-      entry = JSON.parse(readFileSync(join(registryDir(), file), 'utf8')) as Recorded;
-    } catch {
-      rmSync(join(registryDir(), file), { force: true });
-      continue;
-    }
-    // As for processes: a creator killed but not yet reaped (a zombie) is gone.
-    if (ownerAlive(entry) && (group === undefined || entry.owner.group !== group)) continue;
-    removeNow(entry);
-    removed.push(entry.name);
-  }
-  return removed;
+  // As for processes: a creator killed but not yet reaped (a zombie) is gone.
+  const done = readRecords<Recorded>(registryDir()).filter(({ record }) => ownerDone(record, group));
+  for (const { record } of done) removeNow(record);
+  return done.map(({ record }) => record.name);
 }

@@ -8,12 +8,19 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { stateDir } from './paths.ts';
 
+/** Who wrote a record down (a process, or a network namespace in netns.ts). */
+export interface Owner {
+  pid: number;
+  startTime: string;
+  group: string;
+}
+
 export interface Entry {
   pid: number;
   startTime: string;
   name: string;
   /** The process that started it: while that one lives, the entry is its business. */
-  owner: { pid: number; startTime: string; group: string };
+  owner: Owner;
   /** A directory whose mounts go with the process (a Docker daemon's). */
   mountsUnder?: string;
 }
@@ -45,8 +52,7 @@ export function groupOf(pid: number): string | undefined {
 export function record(pid: number, name: string, mountsUnder?: string): void {
   const startTime = startTimeOf(pid);
   if (startTime === undefined) return;
-  const owner = { pid: process.pid, startTime: startTimeOf(process.pid) ?? '', group: groupOf(process.pid) ?? '' };
-  const entry: Entry = { pid, startTime, name, owner, ...(mountsUnder ? { mountsUnder } : {}) };
+  const entry: Entry = { pid, startTime, name, owner: thisOwner(), ...(mountsUnder ? { mountsUnder } : {}) };
   mkdirSync(registryDir(), { recursive: true });
   writeFileSync(join(registryDir(), String(pid)), JSON.stringify(entry));
 }
@@ -55,10 +61,38 @@ export function forget(pid: number): void {
   rmSync(join(registryDir(), String(pid)), { force: true });
 }
 
+/** This process, as the owner of what it writes down. */
+export function thisOwner(): Owner {
+  return { pid: process.pid, startTime: startTimeOf(process.pid) ?? '', group: groupOf(process.pid) ?? '' };
+}
+
 /** True while the starter of the entry runs: a zombie (killed, not yet reaped) has stopped. */
-export function ownerAlive(e: Pick<Entry, 'owner'>): boolean {
+export function ownerAlive(e: { owner: Owner }): boolean {
   const stat = statOf(e.owner.pid);
   return stat !== undefined && stat[19] === e.owner.startTime && stat[0] !== 'Z';
+}
+
+/** What a record's owner left to the sweep: it is gone, or its run (process `group`) is ending. */
+export function ownerDone(e: { owner: Owner }, group: string | undefined): boolean {
+  return !ownerAlive(e) || (group !== undefined && e.owner.group === group);
+}
+
+/** The JSON records in dir, with their file names; an unreadable one is deleted. */
+export function readRecords<T>(dir: string): { file: string; record: T }[] {
+  let files: string[];
+  try {
+    files = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return files.flatMap((file) => {
+    try {
+      return [{ file, record: JSON.parse(readFileSync(join(dir, file), 'utf8')) as T }];
+    } catch {
+      rmSync(join(dir, file), { force: true });
+      return [];
+    }
+  });
 }
 
 /**
@@ -66,21 +100,10 @@ export function ownerAlive(e: Pick<Entry, 'owner'>): boolean {
  * `group` is given, belongs to that process group (a run that is ending: its starters are dying).
  */
 export function leftovers(group?: string): Entry[] {
-  let files: string[];
-  try {
-    files = readdirSync(registryDir());
-  } catch {
-    return [];
-  }
   const alive: Entry[] = [];
-  for (const file of files) {
-    try {
-      const entry = JSON.parse(readFileSync(join(registryDir(), file), 'utf8')) as Entry;
-      if (startTimeOf(entry.pid) !== entry.startTime) forget(entry.pid);
-      else if (!ownerAlive(entry) || (group !== undefined && entry.owner.group === group)) alive.push(entry);
-    } catch {
-      rmSync(join(registryDir(), file), { force: true });
-    }
+  for (const { record: entry } of readRecords<Entry>(registryDir())) {
+    if (startTimeOf(entry.pid) !== entry.startTime) forget(entry.pid);
+    else if (ownerDone(entry, group)) alive.push(entry);
   }
   return alive;
 }
