@@ -182,14 +182,7 @@ async function apiRoundTrips(conn: ReturnType<typeof connect>): Promise<number[]
     stdout: true,
     stderr: false,
   });
-  try {
-    return await roundTrips(
-      (data) => ws.send(frame(CHANNEL.stdin, data)),
-      (listener) => ws.on('message', (m: Buffer) => m[0] === CHANNEL.stdout && listener(m)),
-    );
-  } finally {
-    ws.close();
-  }
+  return wsRoundTrips(ws);
 }
 
 /**
@@ -217,6 +210,11 @@ async function operatorRoundTrips(base: string): Promise<number[]> {
   };
   const ws = new WebSocket(url, STREAM_PROTOCOLS, { ...(tls as WebSocket.ClientOptions), perMessageDeflate: false });
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  return wsRoundTrips(ws);
+}
+
+/** Round trips through the stdin and stdout channels of an exec's WebSocket, then closes it. */
+async function wsRoundTrips(ws: WebSocket): Promise<number[]> {
   try {
     return await roundTrips(
       (data) => ws.send(frame(CHANNEL.stdin, data)),
