@@ -4,6 +4,7 @@
 // carried out on the in-memory engine leaves nothing to do.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NativeContainerSpec } from '../../src/api/native-container.ts';
+import { EngineUnavailableError } from '../../src/backend/container-backend.ts';
 import { MemoryBackend } from '../../src/backend/memory-backend.ts';
 import { deviceRequestOf, desiredContainer } from '../../src/controllers/nativecontainer/desired.ts';
 import { execute } from '../../src/controllers/nativecontainer/execute.ts';
@@ -340,5 +341,26 @@ describe('carried out on the in-memory engine', () => {
     expect(c!.networks).toEqual({ front: [], side: [] });
     expect(c!.pidsLimit).toBe(9);
     expect(engine.networks.get('side')?.labels).toEqual(MANAGED_SELECTOR);
+  });
+  it('an operation the engine does not answer leaves the reflector waiting for the engine', async () => {
+    const engine = new MemoryBackend({ images: ['nco-test/busybox:1'] });
+    stop = new AbortController();
+    const reflector = await syncedReflector(engine, stop.signal);
+    const desired = desiredContainer(nativeContainer({}));
+    const id = await engine.create({ ...desired.config, name: 'nc_team-a_web' });
+    await until('seen', () => reflector.get(id) !== undefined);
+    // Shutting down, as Docker does: new connections are refused, its open stream and open
+    // connections still answer (an inspect does), and a start is refused.
+    engine.refusingNewConnections = true;
+    engine.start = () =>
+      Promise.reject(new EngineUnavailableError(engine.endpoint, 'it is shutting down (failed to update store)'));
+    const start = execute([{ type: 'Start', target: { id }, cause: 'desired state is Running' }], {
+      backend: engine,
+      reflector,
+      desired,
+      hooks: { onStep: () => undefined, onPullProgress: () => undefined },
+    });
+    await expect(start).rejects.toBeInstanceOf(EngineUnavailableError);
+    await until('unavailable', () => !reflector.isAvailable());
   });
 });

@@ -6,6 +6,7 @@
 // so the cache is refreshed once per container instead of once per event, and `touched` tells
 // the caller which containers the cache must catch up on before the next plan.
 import {
+  EngineUnavailableError,
   InvalidConfigError,
   type ContainerBackend,
   type PullProgress,
@@ -87,6 +88,12 @@ export async function execute(ops: readonly Operation[], options: ExecuteOptions
       options.hooks.onStep(op);
       await step(op, options, state);
     }
+  } catch (err) {
+    // The containers released below are inspected again and announced, which runs the plan again:
+    // a start refused by an engine that is shutting down would be tried over and over at once.
+    // The reflector asks the engine on a new connection and, without an answer, waits for it.
+    if (err instanceof EngineUnavailableError) void options.reflector.engineFailed();
+    throw err;
   } finally {
     for (const id of state.held) if (!state.removed.has(id)) options.reflector.release(id);
     executed.touched = [...state.held].filter((id) => !state.removed.has(id));

@@ -297,9 +297,6 @@ export class NativeContainerReconciler {
     ctx: ReconcileContext,
   ): Promise<Action> {
     if (err instanceof StaleTaskError) await this.removeStale(nc, g.seen.host, g.seen.owned, ctx.log, err);
-    // Released containers are inspected again and announced: without this, a start refused by an
-    // engine that is shutting down would be tried again at once, over and over, until it is gone.
-    if (err instanceof EngineUnavailableError) void g.seen.host.reflector.engineFailed();
     const problem = classify(err, {
       rebuilding: isRebuild(ops),
       hasSecretRef: nc.spec.secretRef !== undefined,
