@@ -261,6 +261,8 @@ export interface NativeContainerStatus {
   lastRestart?: LastRestart;
   /** Consecutive restarts for failed healthchecks, for the back-off; reset after 10 minutes without one. */
   unhealthyRestarts?: { count: number; at: string };
+  /** The operator's restarts of a container that exited (it restarts containers that may move): back-off and retries. */
+  exitRestarts?: { containerID: string; count: number; delayMs: number; at: string };
   /** The container the operator stopped because it was unhealthy (onUnhealthy: Stop). */
   stoppedUnhealthy?: string;
   /** The container Docker refused to start, and why: not started again until the spec changes or a restartRequest. */

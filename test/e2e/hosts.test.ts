@@ -103,6 +103,28 @@ async function allOn(hostName: string, name: string): Promise<Docker.ContainerIn
   });
 }
 
+/** The start events of a resource's containers on a host since `since` (seconds), from Docker's event log. */
+async function startsOn(hostName: string, name: string, since: number): Promise<string[]> {
+  const stream = await dockerOf(hostName).getEvents({
+    since,
+    until: Math.ceil(Date.now() / 1000),
+    filters: {
+      type: ['container'],
+      event: ['start', 'restart', 'unpause'],
+      label: [`${LABELS.ownerNamespace}=${ns}`, `${LABELS.ownerName}=${name}`],
+    },
+  });
+  let text = '';
+  for await (const chunk of stream) text += String(chunk);
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const e = JSON.parse(line) as { Action: string; id: string; time: number };
+      return `${e.Action} ${e.id.slice(0, 12)} at ${e.time}`;
+    });
+}
+
 async function hostReady(name: string, status: 'True' | 'False', reason?: string): Promise<ContainerHost> {
   let ch: ContainerHost | undefined;
   await eventually(
@@ -270,6 +292,8 @@ describe('many Docker hosts', () => {
     expect(condition(await get('mover'), 'Scheduled')?.reason).toBe('Rescheduled');
     expect((await get('stayer')).status?.host).toBe('unix-host');
 
+    // Docker's clock is this machine's: events from here on are those of the host's return.
+    const returned = Math.floor(Date.now() / 1000);
     await host('unix-host').docker.start();
     await hostReady('unix-host', 'True');
     await eventually(
@@ -278,9 +302,53 @@ describe('many Docker hosts', () => {
       operator,
     );
     expect(await readyOn('stayer')).toBe('unix-host');
-    // From here on, one copy runs.
+    // The returning dockerd did not start the stale copy (the operator restarts a container that
+    // may move, not Docker's restart policy), and it was removed, not started, by the operator:
+    // never two copies running after the host came back. The one that stayed was started again.
+    expect(await startsOn('unix-host', 'mover', returned)).toEqual([]);
+    expect((await startsOn('unix-host', 'stayer', returned)).length).toBeGreaterThan(0);
     expect((await runningOn('tls-host', 'mover')).length + (await runningOn('unix-host', 'mover')).length).toBe(1);
+    const [moved] = await runningOn('tls-host', 'mover');
+    expect((await dockerOf('tls-host').getContainer(moved!.Id).inspect()).HostConfig.RestartPolicy?.Name).toBe('no');
     await kubectl(['patch', 'ch', 'ssh-host', '--type=merge', '-p', '{"spec":{"unschedulable":false}}']);
+    await deleteAll();
+  });
+
+  it('a container that may move is restarted by the operator, as its restart policy says, not by Docker', async () => {
+    const since = Math.floor(Date.now() / 1000);
+    const movable = { hostName: 'unix-host', rescheduleAfterSeconds: 300 };
+    await apply(
+      nc('retried', {
+        placement: movable,
+        restartPolicy: 'OnFailure',
+        maxRetries: 2,
+        command: ['sh', '-c', 'exit 3'],
+      }),
+    );
+    await apply(nc('looping', { placement: movable, command: ['sh', '-c', 'sleep 1; exit 0'] }));
+    let retried: NativeContainer | undefined;
+    await eventually(
+      'retried Failed after 2 restarts by the operator',
+      async () => {
+        retried = await get('retried');
+        return retried.status?.state === 'Failed' && retried.status.restartCount === 2;
+      },
+      operator,
+    );
+    expect(condition(retried!, 'Ready')).toMatchObject({ status: 'False', reason: 'Failed' });
+    expect(retried!.status?.lastRestart).toMatchObject({ reason: 'Exited', exitCode: 3 });
+    const [gaveUp] = await allOn('unix-host', 'retried');
+    const inspected = await dockerOf('unix-host').getContainer(gaveUp!.Id).inspect();
+    expect(inspected.HostConfig.RestartPolicy?.Name).toBe('no');
+    expect(inspected.State.ExitCode).toBe(3);
+    // The first start and two retries: maxRetries holds, whoever restarts.
+    expect(await startsOn('unix-host', 'retried', since)).toHaveLength(3);
+    await eventually(
+      'looping restarted by the operator after each exit',
+      async () => ((await get('looping')).status?.restartCount ?? 0) >= 3,
+      operator,
+    );
+    expect((await get('looping')).status?.lastRestart).toMatchObject({ reason: 'Exited', exitCode: 0 });
     await deleteAll();
   });
 

@@ -186,7 +186,17 @@ describe('spec translation', () => {
         labels: expect.objectContaining({ [LABELS.autoDelete]: 'false', [LABELS.volume]: 'data' }) as unknown,
       },
     ]);
-    expect(d.restartsOnExit).toBe(false);
+    expect(d.exit).toEqual({ policy: 'OnFailure', maxRetries: 4, byOperator: false });
+  });
+
+  it('gives a container that may move Docker restart policy no: the operator restarts it, on hosts it reaches', () => {
+    const d = desiredContainer(
+      nativeContainer({ restartPolicy: 'OnFailure', maxRetries: 4, placement: { rescheduleAfterSeconds: 30 } }),
+    );
+    expect(d.config.restartPolicy).toEqual({ name: 'no', maximumRetryCount: 0 });
+    expect(d.exit).toEqual({ policy: 'OnFailure', maxRetries: 4, byOperator: true });
+    // Not part of the hash: opting in or out changes the policy in place.
+    expect(d.hash).toBe(desiredContainer(nativeContainer({ restartPolicy: 'OnFailure', maxRetries: 4 })).hash);
   });
 
   it('defaults logging to one rotated local file of 10 MB, as JD Cloud does', () => {

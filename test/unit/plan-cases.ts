@@ -10,6 +10,13 @@ import { container, nativeContainer, type ContainerExtra } from './fixtures.ts';
 const desired = (spec: Partial<NativeContainerSpec> = {}): Desired => desiredContainer(nativeContainer(spec));
 export const H = desired().hash;
 const ID = 'aaaaaaaaaaaa1';
+/** A resource that may move to another host: the operator, not Docker, restarts its container. */
+const movable = (spec: Partial<NativeContainerSpec> = {}): Desired =>
+  desired({ placement: { rescheduleAfterSeconds: 60 }, ...spec });
+const NO = { name: 'no', maximumRetryCount: 0 } as const;
+const T0 = new Date('2026-11-30T10:00:00Z');
+/** Docker's times of a run that lasted one second. */
+const ranOneSecond = { startedAt: '2026-11-30T09:59:58.000Z', finishedAt: '2026-11-30T09:59:59.000Z' };
 /** The one container of the resource, in a state, with the hash of the default spec unless given. */
 export const one = (
   state: ObservedContainer['state'],
@@ -180,6 +187,64 @@ export const states: Case[] = [
     expected: [],
   },
   {
+    name: 'a container that may move and exited under restartPolicy Always is started by the operator at once',
+    desired: movable(),
+    observed: observed([one('exited', { exitCode: 1, restartPolicy: NO })]),
+    now: T0,
+    expected: ['Start aaaaaaaaaaaa (exited with code 1; restartPolicy is Always)'],
+  },
+  {
+    name: 'a container that may move and keeps exiting waits out the back-off after its run (1 s + 400 ms)',
+    desired: movable(),
+    observed: observed([one('exited', { exitCode: 1, restartPolicy: NO, ...ranOneSecond })]),
+    memory: {
+      stoppedOnRequest: false,
+      exitRestarts: { containerID: ID, count: 2, delayMs: 200, at: T0.toISOString() },
+    },
+    now: new Date(T0.getTime() + 1399),
+    expected: [],
+  },
+  {
+    name: 'a container that may move and keeps exiting is started again once the back-off is over',
+    desired: movable(),
+    observed: observed([one('exited', { exitCode: 1, restartPolicy: NO, ...ranOneSecond })]),
+    memory: {
+      stoppedOnRequest: false,
+      exitRestarts: { containerID: ID, count: 2, delayMs: 200, at: T0.toISOString() },
+    },
+    now: new Date(T0.getTime() + 1400),
+    expected: ['Start aaaaaaaaaaaa (exited with code 1; restartPolicy is Always)'],
+  },
+  {
+    name: 'a container that may move under restartPolicy OnFailure is retried by the operator up to maxRetries',
+    desired: movable({ restartPolicy: 'OnFailure', maxRetries: 2 }),
+    observed: observed([one('exited', { exitCode: 3, restartPolicy: NO })]),
+    memory: {
+      stoppedOnRequest: false,
+      exitRestarts: { containerID: ID, count: 1, delayMs: 100, at: T0.toISOString() },
+    },
+    now: new Date(T0.getTime() + 60_000),
+    expected: ['Start aaaaaaaaaaaa (exited with code 3; restartPolicy is OnFailure (retry 2 of 2))'],
+  },
+  {
+    name: 'a container that may move under restartPolicy OnFailure stays exited after maxRetries',
+    desired: movable({ restartPolicy: 'OnFailure', maxRetries: 2 }),
+    observed: observed([one('exited', { exitCode: 3, restartPolicy: NO })]),
+    memory: {
+      stoppedOnRequest: false,
+      exitRestarts: { containerID: ID, count: 2, delayMs: 200, at: T0.toISOString() },
+    },
+    now: new Date(T0.getTime() + 60_000),
+    expected: [],
+  },
+  {
+    name: 'a container that may move under restartPolicy OnFailure stays exited after exiting with code 0',
+    desired: movable({ restartPolicy: 'OnFailure' }),
+    observed: observed([one('exited', { exitCode: 0, restartPolicy: NO })]),
+    now: T0,
+    expected: [],
+  },
+  {
     name: 'a container Docker is restarting is left to Docker',
     desired: desired(),
     observed: observed([one('restarting')]),
@@ -257,6 +322,12 @@ export const inPlace: Case[] = [
     desired: desired({ restartPolicy: 'OnFailure', maxRetries: 3 }),
     observed: observed([one('running')]),
     expected: ['Update aaaaaaaaaaaa (in place: restart policy always -> on-failure:3)'],
+  },
+  {
+    name: 'a container that opts into moving gets Docker restart policy no in place: the operator restarts it',
+    desired: movable(),
+    observed: observed([one('running')]),
+    expected: ['Update aaaaaaaaaaaa (in place: restart policy always -> no)'],
   },
   {
     name: 'an unchanged limit does not update',

@@ -68,6 +68,7 @@ function rememberedBy(memory: Memory | undefined): NativeContainerStatus {
     ...(memory.stoppedOnRequest ? { stoppedOnRequest: true } : {}),
     ...(memory.unhealthyRestarts ? { unhealthyRestarts: memory.unhealthyRestarts } : {}),
     ...(memory.stoppedUnhealthy ? { stoppedUnhealthy: memory.stoppedUnhealthy } : {}),
+    ...(memory.exitRestarts ? { exitRestarts: memory.exitRestarts } : {}),
   };
 }
 
@@ -76,7 +77,8 @@ function memoryAfter(row: Case, after: Observed, done: boolean, ops: Operation[]
   const nc = nativeContainer(
     {
       ...(row.desired.state !== 'Running' ? { state: row.desired.state } : {}),
-      ...(row.desired.restartsOnExit ? {} : { restartPolicy: 'Never' as const }),
+      ...(row.desired.exit.policy === 'Always' ? {} : { restartPolicy: row.desired.exit.policy }),
+      ...(row.desired.exit.byOperator ? { placement: { rescheduleAfterSeconds: 60 } } : {}),
     },
     {},
   );

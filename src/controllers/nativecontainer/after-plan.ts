@@ -2,13 +2,15 @@
 // cannot make the next reconcile count or repeat the same restart.
 import type { NativeContainer } from '../../api/native-container.ts';
 import type { ObservedContainer } from '../../backend/container-backend.ts';
+import { afterExitRestart } from './exit-restarts.ts';
 import { afterUnhealthyRestart } from './health.ts';
 import type { Operation } from './plan.ts';
 import { restartsSoFar, type KeptChanges } from './status.ts';
 
 /**
  * Kept fields after a plan ran: a start or restart through the API resets Docker's restart
- * count, so the count so far moves into restartBase; an unhealthy restart or stop is remembered.
+ * count, so the count so far moves into restartBase; an unhealthy restart or stop, and a start by
+ * the operator's restart policy, are remembered.
  */
 export function afterPlan(
   ops: readonly Operation[],
@@ -25,8 +27,24 @@ export function afterPlan(
     if (o.type === 'Restart' && o.unhealthy)
       Object.assign(changes, unhealthyRestart(c.id, count, o.unhealthy.output, nc, now));
     if (o.type === 'Stop' && o.unhealthy) changes.stoppedUnhealthy = c.id;
+    if (o.type === 'Start' && o.exited) Object.assign(changes, exitRestart(c, count, o.exited, nc, now));
   }
   return changes;
+}
+
+/** A start by the operator's restart policy counts as a restart, as Docker's would. */
+function exitRestart(
+  c: ObservedContainer,
+  count: number,
+  exited: { delayMs: number; exitCode: number },
+  nc: NativeContainer,
+  now: Date,
+): KeptChanges {
+  return {
+    restartBase: { containerID: c.id, count: count + 1 },
+    lastRestart: { reason: c.oomKilled ? 'OOMKilled' : 'Exited', at: now.toISOString(), exitCode: exited.exitCode },
+    exitRestarts: afterExitRestart(nc.status?.exitRestarts, c.id, exited.delayMs, now),
+  };
 }
 
 type ContainerOperation = Extract<Operation, { target: unknown }>;

@@ -12,6 +12,7 @@ import type {
 import { namesAttachableNetwork } from '../../api/network-modes.ts';
 import { parseQuantity, toBytes, toNanoCpus } from '../../api/quantity.ts';
 import { onUnhealthyOf } from './health.ts';
+import type { ExitPolicy } from './exit-restarts.ts';
 import { targetImage } from './image-update.ts';
 import type {
   ContainerConfig,
@@ -55,8 +56,8 @@ export interface Desired {
   pullPolicy: PullPolicy;
   /** Grace period of a stop; undefined: the container's own (an orphan, whose spec is gone). */
   stopTimeoutSeconds?: number;
-  /** Docker restarts an exited container itself (Always, UnlessStopped); with the others it stays exited. */
-  restartsOnExit: boolean;
+  /** What happens when the container exits by itself, and whether the operator or Docker restarts it. */
+  exit: ExitPolicy;
   volumes: DesiredVolume[];
   restartRequest?: string;
   rebuildRequest?: string;
@@ -146,7 +147,7 @@ export function desiredContainer(nc: NativeContainer, env?: Record<string, strin
     state: spec.state,
     ...behaviour,
     stopTimeoutSeconds: spec.stopTimeoutSeconds,
-    restartsOnExit: spec.restartPolicy === 'Always' || spec.restartPolicy === 'UnlessStopped',
+    exit: exitPolicyOf(spec),
     volumes: (spec.volumes ?? []).map((v) => desiredVolume(namespace, name, v.name, v.autoDelete ?? true)),
     ...(spec.restartRequest !== undefined ? { restartRequest: spec.restartRequest } : {}),
     ...(spec.rebuildRequest !== undefined ? { rebuildRequest: spec.rebuildRequest } : {}),
@@ -197,7 +198,7 @@ export function orphanDesired(namespace: string, name: string): Desired {
     hash: '',
     state: 'Stopped',
     pullPolicy: 'Never',
-    restartsOnExit: false,
+    exit: { policy: 'Never', maxRetries: 0, byOperator: false },
     volumes: [],
   };
 }
@@ -267,12 +268,21 @@ function limitsOf(spec: Spec): { cpu: boolean; memory: boolean } {
   return { cpu: spec.resources?.cpu !== undefined, memory: spec.resources?.memory !== undefined };
 }
 
-function restartPolicyOf(spec: Spec): RestartPolicyConfig {
-  const policy: RestartPolicy = spec.restartPolicy;
+/** A container that may move to another host is restarted by the operator: see exit-restarts.ts. */
+export function exitPolicyOf(spec: NativeContainerSpec): ExitPolicy {
+  const policy = spec.restartPolicy ?? SPEC_DEFAULTS.restartPolicy;
   return {
-    name: RESTART_POLICIES[policy],
-    maximumRetryCount: policy === 'OnFailure' ? (spec.maxRetries ?? 0) : 0,
+    policy,
+    maxRetries: policy === 'OnFailure' ? (spec.maxRetries ?? 0) : 0,
+    byOperator: spec.placement?.rescheduleAfterSeconds !== undefined,
   };
+}
+
+/** Docker's restart policy: `no` when the operator restarts the container itself. */
+function restartPolicyOf(spec: Spec): RestartPolicyConfig {
+  const exit = exitPolicyOf(spec);
+  if (exit.byOperator) return { name: 'no', maximumRetryCount: 0 };
+  return { name: RESTART_POLICIES[exit.policy], maximumRetryCount: exit.maxRetries };
 }
 
 function desiredVolume(namespace: string, name: string, volume: string, autoDelete: boolean): DesiredVolume {

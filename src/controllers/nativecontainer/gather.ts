@@ -175,6 +175,7 @@ export function memoryOf(nc: NativeContainer): Memory {
     stoppedOnRequest: nc.status?.stoppedOnRequest ?? false,
     ...(nc.status?.unhealthyRestarts ? { unhealthyRestarts: nc.status.unhealthyRestarts } : {}),
     ...(nc.status?.stoppedUnhealthy ? { stoppedUnhealthy: nc.status.stoppedUnhealthy } : {}),
+    ...(nc.status?.exitRestarts ? { exitRestarts: nc.status.exitRestarts } : {}),
   };
 }
 

@@ -9,6 +9,7 @@
 import { isPredefinedNetwork } from '../../api/network-modes.ts';
 import type { ContainerUpdate, ObservedContainer, ObservedVolume } from '../../backend/container-backend.ts';
 import type { Desired } from './desired.ts';
+import { exitCodeOf, exitDecision, type ExitRestarts } from './exit-restarts.ts';
 import { unhealthyDecision, type UnhealthyRestarts } from './health.ts';
 import { pinnedByDigest, sameDigest } from './image-update.ts';
 import { LABELS } from './identity.ts';
@@ -36,8 +37,17 @@ export type Operation =
   | { type: 'CreateVolume'; volume: string; labels: Record<string, string>; cause: string }
   /** `rebuild`: the new container of a rebuild, created while the old one still exists. */
   | { type: 'Create'; name: string; cause: string; rebuild?: true }
-  /** `unhealthy`: a restart or stop because Docker marks the container unhealthy (onUnhealthy). */
-  | { type: ContainerOp; target: Target; cause: string; unhealthy?: { output: string } }
+  /**
+   * `unhealthy`: a restart or stop because Docker marks the container unhealthy (onUnhealthy).
+   * `exited`: a start by the operator's restart policy (exit-restarts.ts), after `delayMs` of back-off.
+   */
+  | {
+      type: ContainerOp;
+      target: Target;
+      cause: string;
+      unhealthy?: { output: string };
+      exited?: { delayMs: number; exitCode: number };
+    }
   | { type: 'Update'; target: Target; update: ContainerUpdate; cause: string }
   | { type: 'Rename'; target: Target; name: string; cause: string }
   | { type: 'RemoveVolume'; volume: string; cause: string }
@@ -61,6 +71,8 @@ export interface Memory {
   unhealthyRestarts?: UnhealthyRestarts;
   /** status.stoppedUnhealthy: the container stopped for a failed healthcheck (onUnhealthy Stop) stays stopped. */
   stoppedUnhealthy?: string;
+  /** status.exitRestarts: the operator's restarts of a container that exited, for back-off and maxRetries. */
+  exitRestarts?: ExitRestarts;
 }
 
 export interface PlanInput {
@@ -195,7 +207,7 @@ function toRunning(
       return [op('Start', c, 'container is created')];
     case 'exited':
     case 'dead':
-      return startExited(c, desired, memory, restartPending);
+      return startExited(c, desired, memory, restartPending, now);
     default:
       // restarting: Docker is at it under the restart policy; removing: going away.
       return [];
@@ -210,16 +222,26 @@ function onUnhealthy(c: ObservedContainer, desired: Desired, memory: Memory, now
 }
 
 /**
- * With Never or OnFailure a container that exited on its own stays exited; see restartPolicy in
- * the CRD. One that its engine stopped when it went away did not exit on its own.
+ * A container that exited on its own is started again as its restart policy says (see
+ * exit-restarts.ts: by Docker, or by the operator with back-off). One that its engine stopped
+ * when it went away did not exit on its own.
  */
-function startExited(c: ObservedContainer, desired: Desired, memory: Memory, restartPending: boolean): Operation[] {
+function startExited(
+  c: ObservedContainer,
+  desired: Desired,
+  memory: Memory,
+  restartPending: boolean,
+  now: Date | undefined,
+): Operation[] {
   if (restartPending) return [op('Start', c, 'restart requested')];
   if (memory.stoppedOnRequest) return [op('Start', c, 'desired state is Running again')];
   if (memory.stoppedUnhealthy === c.id) return [];
   if (c.stoppedByEngine) return [op('Start', c, 'its Docker engine stopped it when it went away')];
-  if (desired.restartsOnExit) return [op('Start', c, `container is ${c.state}`)];
-  return [];
+  const d = exitDecision(c, desired.exit, memory.exitRestarts, now?.getTime());
+  if (d.kind !== 'restart') return [];
+  if (!desired.exit.byOperator) return [op('Start', c, `container is ${c.state}`)];
+  const exited = { delayMs: d.delayMs, exitCode: exitCodeOf(c) };
+  return [{ type: 'Start', target: { id: c.id }, cause: d.cause, exited }];
 }
 
 function toStopped(c: ObservedContainer): Operation[] {

@@ -27,7 +27,8 @@ import type { EventRecorder } from '../../runtime/events.ts';
 import { withFinalizer, type CleanupResult } from '../../runtime/finalizer.ts';
 import type { KubeClient } from '../../runtime/kube-client.ts';
 import type { OwnWrites } from '../../runtime/own-writes.ts';
-import { desiredContainer, orphanDesired, type Desired } from './desired.ts';
+import { desiredContainer, exitPolicyOf, orphanDesired, type Desired } from './desired.ts';
+import { exitDecision } from './exit-restarts.ts';
 import { actionFor, classify, unreachable, type Problem } from './error-policy.ts';
 import { execute, StartRefusedError, type Executed, type ExecuteHooks } from './execute.ts';
 import type { Expectations } from './expectations.ts';
@@ -492,7 +493,7 @@ const JITTER = 0.1;
 
 /**
  * Nothing to do now; when to look again by the clock: the next registry check (jittered), the
- * deadline of an update under watch, the end of an unhealthy restart's back-off.
+ * deadline of an update under watch, the end of an unhealthy restart's or an exit restart's back-off.
  */
 function wakeUp(
   nc: NativeContainer,
@@ -509,6 +510,9 @@ function wakeUp(
   if (c) {
     const d = unhealthyDecision(c, onUnhealthyOf(nc.spec), status?.unhealthyRestarts, nowMs);
     if (d.kind === 'wait') times.push(d.dueMs);
+    const ended = c.state === 'exited' || c.state === 'dead';
+    const exited = ended ? exitDecision(c, exitPolicyOf(nc.spec), status?.exitRestarts, nowMs) : undefined;
+    if (exited?.kind === 'wait') times.push(exited.dueMs);
   }
   if (times.length === 0) return AWAIT_CHANGE;
   return requeueAfter(Math.max(100, Math.min(...times) - nowMs));

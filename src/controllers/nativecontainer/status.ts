@@ -9,7 +9,9 @@ import { setCondition, type Condition, type ConditionInput } from '../../api/con
 import type { LastRestart, NativeContainer, NativeContainerStatus, PortStatus } from '../../api/native-container.ts';
 import type { NativeContainerReason, NativeContainerState } from '../../api/reasons.ts';
 import type { ObservedContainer } from '../../backend/container-backend.ts';
+import { exitPolicyOf } from './desired.ts';
 import type { Problem } from './error-policy.ts';
+import { exitDecision, type ExitDecision } from './exit-restarts.ts';
 import {
   consecutiveRestarts,
   onUnhealthyOf,
@@ -32,6 +34,7 @@ const KEPT_FIELDS = [
   'restartBase',
   'lastRestart',
   'unhealthyRestarts',
+  'exitRestarts',
   'stoppedUnhealthy',
   'startRefused',
   'lastProbe',
@@ -154,6 +157,7 @@ function observed(input: StatusInput, k: Kept, c: ObservedContainer): Kept {
     delete k.stoppedUnhealthy;
   }
   if (k.restartBase && k.restartBase.containerID !== c.id) delete k.restartBase;
+  if (k.exitRestarts && k.exitRestarts.containerID !== c.id) delete k.exitRestarts;
   forgetRefusedStart(input, k, c);
   const restart = policyRestart(input, k, c);
   if (restart) k.lastRestart = restart;
@@ -328,6 +332,19 @@ function runningReadiness(input: StatusInput, c: ObservedContainer, id: string):
       `Container ${id} keeps exiting (exit code ${c.exitCode ?? '?'}); Docker restarts it.`,
     );
   }
+  return exitedReadiness(input, c, id);
+}
+
+/** Not running: exited for good, waiting for the operator's next restart, or on its way. */
+function exitedReadiness(input: StatusInput, c: ObservedContainer, id: string): ConditionOf {
+  const exit = c.state === 'exited' || c.state === 'dead' ? exitOf(input, c) : undefined;
+  if (exit?.kind === 'wait') {
+    const due = new Date(exit.dueMs).toISOString();
+    return notReady(
+      'CrashLooping',
+      `Container ${id} keeps exiting (${exit.cause}); the operator starts it again at ${due} (back-off).`,
+    );
+  }
   if (exitedForGood(input, c)) {
     const completed = c.exitCode === 0;
     return notReady(
@@ -385,9 +402,14 @@ function withoutContainer(problem: Problem | undefined): NativeContainerState {
 /** Exited, and neither Docker (its restart policy) nor the operator will start it again. */
 function exitedForGood(input: StatusInput, c: ObservedContainer): boolean {
   if (c.state !== 'exited' && c.state !== 'dead') return false;
-  const policy = input.nc.spec.restartPolicy ?? 'Always';
-  if (policy === 'Always' || policy === 'UnlessStopped') return false;
-  return !c.stoppedByEngine && !(input.nc.status?.stoppedOnRequest ?? false);
+  if (c.stoppedByEngine || (input.nc.status?.stoppedOnRequest ?? false)) return false;
+  return exitOf(input, c).kind === 'none';
+}
+
+/** What the restart policy does about the exited container (exit-restarts.ts). */
+function exitOf(input: StatusInput, c: ObservedContainer): ExitDecision {
+  const exit = exitPolicyOf(input.nc.spec);
+  return exitDecision(c, exit, input.nc.status?.exitRestarts, input.now.getTime());
 }
 
 const STATE_WORDS: Record<ObservedContainer['state'], NativeContainerState> = {
