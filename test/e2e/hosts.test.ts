@@ -295,6 +295,9 @@ describe('many Docker hosts', () => {
     // Docker's clock is this machine's: events from here on are those of the host's return.
     const returned = Math.floor(Date.now() / 1000);
     await host('unix-host').docker.start();
+    // From the moment its API answers, the stale copy is not running (gone, or stopped by the
+    // returning dockerd and not started again).
+    expect(await runningOn('unix-host', 'mover')).toEqual([]);
     await hostReady('unix-host', 'True');
     await eventually(
       'the stale copy of mover removed from unix-host',
