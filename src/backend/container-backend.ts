@@ -252,6 +252,8 @@ export interface ContainerBackend {
   ping(options?: { fresh?: boolean }): Promise<void>;
   /** The engine, its version and the machine's CPUs and memory (for a ContainerHost's status). */
   engineInfo(): Promise<EngineInfo>;
+  /** False when the engine cannot change a container's limits or restart policy in place (Podman 4.3). */
+  updatesInPlace(): Promise<boolean>;
   /** Containers carrying all of the given labels, running or not: one call, no details. */
   list(labels: Record<string, string>): Promise<ContainerSummary[]>;
   /**

@@ -33,7 +33,7 @@ import {
   type RestartPolicyName,
 } from './container-backend.ts';
 import { dockerOptions, type HostFiles } from './docker-host.ts';
-import { engineOf, forEngine, healthcheckPath, type Engine } from './engines.ts';
+import { engineOf, forEngine, healthcheckPath, updatesInPlace, type Engine } from './engines.ts';
 import { viaSshAgent } from './ssh-dial.ts';
 
 export interface DockerBackendOptions {
@@ -226,6 +226,14 @@ export class DockerBackend implements ContainerBackend {
       if (isConnectionFailure(err)) throw this.translate(err);
       const message = messageOf(err);
       throw new RegistryAuthError(authFailure(message), message);
+    }
+  }
+
+  async updatesInPlace(): Promise<boolean> {
+    try {
+      return updatesInPlace(await this.engine());
+    } catch (err) {
+      throw this.translate(err);
     }
   }
 

@@ -11,6 +11,9 @@
 //   forever. The operator runs them on Podman hosts through libpod's own endpoint, served on the
 //   same socket, which runs the check once and records it as Podman's timer would (health,
 //   FailingStreak, log, a health_status event): see podman-healthchecks.ts.
+// - Updates in place: Podman 4.3's Docker API has no /containers/{id}/update (404), and its own
+//   `podman update` changes cgroup limits only, not the restart policy. On Podman what Docker
+//   changes in place (limits, restart policy, pids limit) rebuilds the container instead.
 // - The oldest API versions the operator's requests are written for: Docker 1.41 (20.10), and the
 //   1.40 that Podman 4 reports for its compatibility API.
 import type Docker from 'dockerode';
@@ -49,6 +52,11 @@ function podmanTest(test: string[]): string[] {
   const [form, ...args] = test;
   if (form !== 'CMD' || !args.some((a) => /\s/.test(a))) return test;
   return ['CMD-SHELL', args.map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(' ')];
+}
+
+/** True when the engine can change a container's limits and restart policy in place. */
+export function updatesInPlace(engine: Engine): boolean {
+  return engine === 'Docker';
 }
 
 /** True when the engine runs containers' healthchecks on their interval by itself. */

@@ -5,6 +5,7 @@
 // already in that state change nothing, remove is forced, and every change is an event.
 import { parseImageReference, withDigest } from '../api/image-reference.ts';
 import { joinsNoNetwork } from '../api/network-modes.ts';
+import { updatesInPlace } from './engines.ts';
 import {
   ConflictError,
   EngineUnavailableError,
@@ -91,6 +92,11 @@ export class MemoryBackend implements ContainerBackend {
   async engineInfo(): Promise<EngineInfo> {
     this.enter('engineInfo');
     return Promise.resolve({ ...this.info });
+  }
+
+  /** As the engine in `info` would answer: a test sets info.engine to Podman to model Podman 4.3. */
+  async updatesInPlace(): Promise<boolean> {
+    return Promise.resolve(updatesInPlace(this.info.engine));
   }
 
   async ping(options: { fresh?: boolean } = {}): Promise<void> {

@@ -219,12 +219,16 @@ export class Reflector {
     this.held.set(id, (this.held.get(id) ?? 0) + 1);
   }
 
-  /** The executor is done with the container: inspect it once, and announce the result. */
-  release(id: string): void {
+  /**
+   * The executor is done with the container: inspect it once, and announce the result, which runs
+   * the next plan. After a failed plan (`announce` false) only a change is announced: an
+   * unchanged container must not run the same failing plan again at once, past its back-off.
+   */
+  release(id: string, announce = true): void {
     const count = (this.held.get(id) ?? 1) - 1;
     if (count > 0) this.held.set(id, count);
     else this.held.delete(id);
-    this.schedule(id, true);
+    this.schedule(id, announce);
   }
 
   /** The executor removed the container: drop it now rather than wait for its destroy event. */

@@ -172,6 +172,35 @@ describe('a Podman host', () => {
     expect(await containers()).toEqual([]);
   });
 
+  it('rebuilds for a new restart policy (no updates in place), and restarts a container that may move itself', async () => {
+    await apply(web());
+    const before = await ready('Running');
+    // Opting into rescheduling: Podman's policy must become no. Podman 4.3 cannot change it in
+    // place (no update endpoint), so the container is rebuilt: same name, a new ID.
+    await apply(web({ placement: { hostName: 'podman-host', rescheduleAfterSeconds: 300 } }));
+    await eventually(
+      'rebuilt',
+      async () => (await status()).status?.containerID !== before.status?.containerID,
+      operator,
+    );
+    const rebuilt = await ready('Running');
+    const id = rebuilt.status!.containerID!;
+    expect((await containers()).map((c) => c.Id)).toEqual([id]);
+    const info = await dockerFromHost(podman.host).getContainer(id).inspect();
+    expect(info.HostConfig.RestartPolicy?.Name ?? '').toMatch(/^(no|)$/);
+    // The process ends by itself (killed behind the operator's back): the operator starts it again.
+    await dockerFromHost(podman.host).getContainer(id).kill();
+    const restarted = await waitFor<NativeContainer>(
+      'restarted by the operator',
+      ['-n', ns, 'nc', 'web'],
+      (o) => o.status?.restartCount === 1 && condition(o, 'Ready')?.reason === 'Running',
+      operator,
+    );
+    expect(restarted.status?.containerID).toBe(id);
+    expect(restarted.status?.lastRestart).toMatchObject({ reason: 'Exited', exitCode: 137 });
+    await kubectl(['delete', 'nc', 'web', '-n', ns, '--wait=true', '--timeout=60s']);
+  });
+
   it('runs healthchecks: a container that turns unhealthy is restarted and healthy again', async () => {
     await apply(checked('flaky', FAILS_ONCE));
     const restarted = await waitFor<NativeContainer>(

@@ -330,6 +330,18 @@ export const inPlace: Case[] = [
     expected: ['Update aaaaaaaaaaaa (in place: restart policy always -> no)'],
   },
   {
+    name: 'on an engine that cannot change a container in place (Podman 4.3), a new restart policy rebuilds',
+    desired: { ...movable(), updatesInPlace: false },
+    observed: observed([one('running')]),
+    expected: [
+      'Create nc_team-a_web_next (rebuild: restart policy always -> no (its engine cannot change a container in place))',
+      'Stop aaaaaaaaaaaa (rebuild: restart policy always -> no (its engine cannot change a container in place))',
+      'Remove aaaaaaaaaaaa (rebuild: restart policy always -> no (its engine cannot change a container in place))',
+      'Rename new container to nc_team-a_web (rebuilt container takes the name)',
+      'Start new container (desired state is Running)',
+    ],
+  },
+  {
     name: 'an unchanged limit does not update',
     desired: desired({ resources: { cpu: '500m', memory: '64Mi' } }),
     observed: observed([

@@ -9,7 +9,7 @@ import { MemoryBackend } from '../../src/backend/memory-backend.ts';
 import { deviceRequestOf, desiredContainer } from '../../src/controllers/nativecontainer/desired.ts';
 import { execute } from '../../src/controllers/nativecontainer/execute.ts';
 import { MANAGED_SELECTOR } from '../../src/controllers/nativecontainer/identity.ts';
-import { formatPlan, plan } from '../../src/controllers/nativecontainer/plan.ts';
+import { formatPlan, plan, type Operation } from '../../src/controllers/nativecontainer/plan.ts';
 import { container, nativeContainer, syncedReflector, until } from './fixtures.ts';
 
 const config = (spec: Partial<NativeContainerSpec>) => desiredContainer(nativeContainer(spec)).config;
@@ -307,6 +307,17 @@ describe('carried out on the in-memory engine', () => {
   let stop: AbortController | undefined;
   afterEach(() => stop?.abort());
 
+  /** An engine with one created container of the resource, seen by a synced reflector. */
+  async function oneContainer() {
+    const engine = new MemoryBackend({ images: ['nco-test/busybox:1'] });
+    stop = new AbortController();
+    const reflector = await syncedReflector(engine, stop.signal);
+    const desired = desiredContainer(nativeContainer({}));
+    const id = await engine.create({ ...desired.config, name: 'nc_team-a_web' });
+    await until('seen', () => reflector.get(id) !== undefined);
+    return { engine, reflector, desired, id };
+  }
+
   it('reaches a state whose next plan is empty, through a change of networks and limits', async () => {
     const engine = new MemoryBackend({ images: ['nco-test/busybox:1'] });
     await engine.createNetwork('front', { internal: true }, {});
@@ -342,13 +353,34 @@ describe('carried out on the in-memory engine', () => {
     expect(c!.pidsLimit).toBe(9);
     expect(engine.networks.get('side')?.labels).toEqual(MANAGED_SELECTOR);
   });
+  it('an operation the engine refuses does not run the plan again at once: only a change is announced', async () => {
+    const { engine, reflector, desired, id } = await oneContainer();
+    const announced: string[] = [];
+    reflector.onChange((change) => announced.push(change.id));
+    const run = (ops: Operation[]) =>
+      execute(ops, {
+        backend: engine,
+        reflector,
+        desired,
+        hooks: { onStep: () => undefined, onPullProgress: () => undefined },
+      });
+    // Podman 4.3 has no update endpoint: every in-place update is refused, and would be asked again non-stop.
+    engine.update = () => Promise.reject(new Error('Not Found'));
+    const update: Operation = { type: 'Update', target: { id }, update: { pidsLimit: 5 }, cause: 'in place' };
+    await expect(run([update])).rejects.toThrow('Not Found');
+    await until('refreshed', () => reflector.settled([id]));
+    expect(announced).toEqual([]);
+    // A failed plan that changed the container (it was started, then an update refused) is announced.
+    await expect(run([{ type: 'Start', target: { id }, cause: 'desired state is Running' }, update])).rejects.toThrow();
+    await until('refreshed after the start', () => reflector.settled([id]));
+    expect(announced).toEqual([id]);
+    // A plan that succeeded is announced even when nothing changed: its reconcile waits for that.
+    await run([{ type: 'Start', target: { id }, cause: 'desired state is Running' }]);
+    await until('announced after success', () => announced.length === 2);
+  });
+
   it('an operation the engine does not answer leaves the reflector waiting for the engine', async () => {
-    const engine = new MemoryBackend({ images: ['nco-test/busybox:1'] });
-    stop = new AbortController();
-    const reflector = await syncedReflector(engine, stop.signal);
-    const desired = desiredContainer(nativeContainer({}));
-    const id = await engine.create({ ...desired.config, name: 'nc_team-a_web' });
-    await until('seen', () => reflector.get(id) !== undefined);
+    const { engine, reflector, desired, id } = await oneContainer();
     // Shutting down, as Docker does: new connections are refused, its open stream and open
     // connections still answer (an inspect does), and a start is refused.
     engine.refusingNewConnections = true;

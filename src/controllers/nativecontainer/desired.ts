@@ -58,6 +58,8 @@ export interface Desired {
   stopTimeoutSeconds?: number;
   /** What happens when the container exits by itself, and whether the operator or Docker restarts it. */
   exit: ExitPolicy;
+  /** False on an engine that cannot change a container in place (engines.ts): such changes rebuild. */
+  updatesInPlace?: boolean;
   volumes: DesiredVolume[];
   restartRequest?: string;
   rebuildRequest?: string;

@@ -82,6 +82,7 @@ interface RunState {
 export async function execute(ops: readonly Operation[], options: ExecuteOptions): Promise<Executed> {
   const state: RunState = { createdId: undefined, held: new Set(), removed: new Set() };
   const executed = options.executed ?? { touched: [], removed: [] };
+  let failed = false;
   try {
     for (const op of ops) {
       if (options.signal?.aborted) throw new AbortedError();
@@ -89,13 +90,15 @@ export async function execute(ops: readonly Operation[], options: ExecuteOptions
       await step(op, options, state);
     }
   } catch (err) {
-    // The containers released below are inspected again and announced, which runs the plan again:
-    // a start refused by an engine that is shutting down would be tried over and over at once.
-    // The reflector asks the engine on a new connection and, without an answer, waits for it.
+    failed = true;
+    // A start refused by an engine that is shutting down must not be tried again until the
+    // reflector has asked the engine on a new connection and, without an answer, waits for it.
     if (err instanceof EngineUnavailableError) void options.reflector.engineFailed();
     throw err;
   } finally {
-    for (const id of state.held) if (!state.removed.has(id)) options.reflector.release(id);
+    // After a failure, only a container that changed runs the plan again at once; otherwise the
+    // resource waits for its back-off (an engine that refuses an update would be asked non-stop).
+    for (const id of state.held) if (!state.removed.has(id)) options.reflector.release(id, !failed);
     executed.touched = [...state.held].filter((id) => !state.removed.has(id));
     executed.removed = [...state.removed];
   }

@@ -94,7 +94,7 @@ export async function gather(nc: NativeContainer, deps: GatherDeps): Promise<Gat
     return { kind: 'problem', seen: s, engineSeen, problem };
   }
   if (deps.expectations.waiting(objectKey(nc), reflector)) return { kind: 'waiting', seen: s };
-  const desired = withPlacementGeneration(desiredContainer(nc, resolved.env, s.host.name), nc);
+  const desired = await desiredOn(s, nc, resolved.env);
   // Only a create (a new resource, or a rebuild) needs the image and the volumes.
   const creating = !s.owned.some((c) => !replacementCause(c, desired));
   const held = heldBack(nc, s, desired, creating);
@@ -112,6 +112,14 @@ export async function gather(nc: NativeContainer, deps: GatherDeps): Promise<Gat
     observed: { owned: s.owned, stale: s.stale, imagePresent, volumes },
     memory: memoryOf(nc),
   };
+}
+
+/** The desired container on this host: its placement generation, and whether its engine updates in place. */
+async function desiredOn(s: Seen, nc: NativeContainer, env: Record<string, string>): Promise<Desired> {
+  const placed = withPlacementGeneration(desiredContainer(nc, env, s.host.name), nc);
+  // Only an existing container could be changed in place (the backend keeps its answer).
+  const fixed = s.owned.length > 0 && !(await s.host.backend.updatesInPlace());
+  return fixed ? { ...placed, updatesInPlace: false } : placed;
 }
 
 /** What keeps a valid spec from being carried out: a host port taken, a start Docker refused. */

@@ -109,7 +109,14 @@ export function plan({ desired, observed, deleting, memory, now }: PlanInput): O
  */
 export function replacementCause(c: ObservedContainer, desired: Desired): string | undefined {
   if (c.labels[LABELS.configHash] !== desired.hash) return rebuildCause(c, desired);
-  return retargetCause(c, desired) ?? networkCause(c, desired);
+  return retargetCause(c, desired) ?? networkCause(c, desired) ?? notInPlaceCause(c, desired);
+}
+
+/** On an engine that cannot change a container (Podman 4.3, engines.ts), what Docker updates in place rebuilds. */
+function notInPlaceCause(c: ObservedContainer, desired: Desired): string | undefined {
+  if (desired.updatesInPlace !== false) return undefined;
+  const update = updateOf(c, desired);
+  return update ? `${changes(c, update)} (its engine cannot change a container in place)` : undefined;
 }
 
 /**
@@ -331,6 +338,10 @@ function updateOf(c: ObservedContainer, desired: Desired): ContainerUpdate | und
 }
 
 function describeUpdate(c: ObservedContainer, u: ContainerUpdate): string {
+  return `in place: ${changes(c, u)}`;
+}
+
+function changes(c: ObservedContainer, u: ContainerUpdate): string {
   const parts: string[] = [];
   const cpus = (n: number | undefined): string => (n === undefined ? 'none' : `${n / 1e9}`);
   if (u.resources?.nanoCpus !== undefined)
@@ -344,7 +355,7 @@ function describeUpdate(c: ObservedContainer, u: ContainerUpdate): string {
     parts.push(`restart policy ${c.restartPolicy ? fmt(c.restartPolicy) : 'none'} -> ${fmt(u.restartPolicy)}`);
   }
   if (u.pidsLimit !== undefined) parts.push(`pids limit ${c.pidsLimit ?? 'none'} -> ${u.pidsLimit}`);
-  return `in place: ${parts.join(', ')}`;
+  return parts.join(', ');
 }
 
 /** A graceful stop first gives the process its stop signal and grace period; remove alone would kill it. */
