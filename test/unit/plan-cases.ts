@@ -4,6 +4,7 @@
 import type { NativeContainerSpec, NativeContainerStatus } from '../../src/api/native-container.ts';
 import type { ObservedContainer } from '../../src/backend/container-backend.ts';
 import { desiredContainer, type Desired } from '../../src/controllers/nativecontainer/desired.ts';
+import { LABELS } from '../../src/controllers/nativecontainer/identity.ts';
 import type { Memory, Observed } from '../../src/controllers/nativecontainer/plan.ts';
 import { container, nativeContainer, type ContainerExtra } from './fixtures.ts';
 
@@ -17,6 +18,12 @@ const NO = { name: 'no', maximumRetryCount: 0 } as const;
 const T0 = new Date('2026-11-30T10:00:00Z');
 /** Docker's times of a run that lasted one second. */
 const ranOneSecond = { startedAt: '2026-11-30T09:59:58.000Z', finishedAt: '2026-11-30T09:59:59.000Z' };
+/** The default resource as gather gives it for a placement generation (a label on its containers). */
+const placement = (generation: number): Desired => {
+  const d = desired();
+  const labels = { ...d.config.labels, [LABELS.placementGeneration]: String(generation) };
+  return { ...d, config: { ...d.config, labels } };
+};
 /** The one container of the resource, in a state, with the hash of the default spec unless given. */
 export const one = (
   state: ObservedContainer['state'],
@@ -340,6 +347,24 @@ export const inPlace: Case[] = [
       'Rename new container to nc_team-a_web (rebuilt container takes the name)',
       'Start new container (desired state is Running)',
     ],
+  },
+  {
+    name: 'a copy from an earlier placement on a host the resource came back to is replaced (its volumes stay)',
+    desired: placement(3),
+    observed: observed([one('running', { labels: { [LABELS.placementGeneration]: '1' } })]),
+    expected: [
+      'Create nc_team-a_web_next (rebuild: placed on this host again (placement 3); this copy is from placement 1)',
+      'Stop aaaaaaaaaaaa (rebuild: placed on this host again (placement 3); this copy is from placement 1)',
+      'Remove aaaaaaaaaaaa (rebuild: placed on this host again (placement 3); this copy is from placement 1)',
+      'Rename new container to nc_team-a_web (rebuilt container takes the name)',
+      'Start new container (desired state is Running)',
+    ],
+  },
+  {
+    name: 'a copy from a later placement than status says (a status restored without it) is kept',
+    desired: placement(1),
+    observed: observed([one('running', { labels: { [LABELS.placementGeneration]: '3' } })]),
+    expected: [],
   },
   {
     name: 'an unchanged limit does not update',

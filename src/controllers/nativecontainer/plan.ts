@@ -105,11 +105,26 @@ export function plan({ desired, observed, deleting, memory, now }: PlanInput): O
 
 /**
  * Why a container must be replaced by a new one, or undefined when it can be kept and converged in
- * place: another configuration (hash), another digest to run, or a network it cannot leave.
+ * place: another configuration (hash), another digest to run, a network it cannot leave, an
+ * earlier placement, or a change its engine cannot make in place.
  */
 export function replacementCause(c: ObservedContainer, desired: Desired): string | undefined {
   if (c.labels[LABELS.configHash] !== desired.hash) return rebuildCause(c, desired);
-  return retargetCause(c, desired) ?? networkCause(c, desired) ?? notInPlaceCause(c, desired);
+  return (
+    retargetCause(c, desired) ?? networkCause(c, desired) ?? placementCause(c, desired) ?? notInPlaceCause(c, desired)
+  );
+}
+
+/**
+ * A copy made under an earlier placement, on a host the resource left and came back to: a new
+ * container replaces it (its volumes stay). Only an older one: a status restored without its
+ * placement generation starts again at 1, and must not rebuild what runs.
+ */
+function placementCause(c: ObservedContainer, desired: Desired): string | undefined {
+  const want = Number(desired.config.labels[LABELS.placementGeneration]);
+  const have = Number(c.labels[LABELS.placementGeneration]);
+  if (!Number.isInteger(want) || !Number.isInteger(have) || have >= want) return undefined;
+  return `placed on this host again (placement ${want}); this copy is from placement ${have}`;
 }
 
 /** On an engine that cannot change a container (Podman 4.3, engines.ts), what Docker updates in place rebuilds. */
