@@ -73,6 +73,8 @@ export const SPEC_FIELDS = {
     .uniqueArray(port, { selector: (p) => `${p.containerPort}/${p.protocol ?? 'TCP'}`, maxLength: 3 })
     .map((ps) => ps.filter((p, i) => !p.hostPort || ps.findIndex((q) => q.hostPort === p.hostPort) === i)),
   restartPolicy: fc.constantFrom('Always' as const, 'OnFailure' as const, 'Never' as const, 'UnlessStopped' as const),
+  // May move to another host: Docker's policy is no, and the operator restarts the container.
+  placement: fc.record({ rescheduleAfterSeconds: fc.constantFrom(0, 60) }),
   healthcheck: fc.record({ command: fc.array(text, { minLength: 1, maxLength: 2 }) }),
   state: fc.constantFrom('Running' as const, 'Stopped' as const, 'Paused' as const),
   stopTimeoutSeconds: fc.integer({ min: 0, max: 3600 }),
