@@ -13,7 +13,9 @@ import {
 import { plan, type Operation } from '../../src/controllers/nativecontainer/plan.ts';
 import { desiredContainer } from '../../src/controllers/nativecontainer/desired.ts';
 import { memoryOf } from '../../src/controllers/nativecontainer/gather.ts';
+import { wakeUp } from '../../src/controllers/nativecontainer/reconcile.ts';
 import { computeStatus } from '../../src/controllers/nativecontainer/status.ts';
+import { AWAIT_CHANGE, requeueAfter } from '../../src/runtime/controller.ts';
 import { container, nativeContainer } from './fixtures.ts';
 
 const T0 = Date.parse('2026-11-30T10:00:00Z');
@@ -83,6 +85,28 @@ describe("the operator's restarts after an exit", () => {
     const docker = (policy: ExitPolicy['policy']): ExitPolicy => ({ policy, maxRetries: 0, byOperator: false });
     expect(exitDecision(exited(1, 1000), docker('UnlessStopped'), undefined, T0).kind).toBe('restart');
     expect(exitDecision(exited(1, 1000), docker('OnFailure'), undefined, T0).kind).toBe('none');
+  });
+});
+
+describe('the wake-up after a plan that waits out the back-off', () => {
+  it('comes when the back-off ends, at least 100 ms on, when decided at the clock the plan was made at', () => {
+    const nc = nativeContainer({ placement: { rescheduleAfterSeconds: 60 } });
+    const c = exited(1, 1000, desiredContainer(nc).hash);
+    const status: NativeContainerStatus = {
+      containerID: 'c1',
+      exitRestarts: { containerID: 'c1', count: 2, delayMs: 200, at: iso(T0) },
+    };
+    const due = T0 + 1000 + 400;
+    const memory = memoryOf({ ...nc, status });
+    const input = { desired: desiredContainer(nc), deleting: false, memory };
+    const observed = { owned: [c], stale: [], imagePresent: true, volumes: [] };
+    // The plan waits (it is 1 ms early: a timer fires by the loop's cached clock) ...
+    expect(plan({ ...input, observed, now: new Date(due - 1) })).toEqual([]);
+    expect(wakeUp(nc, status, c, new Date(due - 1))).toEqual(requeueAfter(100));
+    expect(wakeUp(nc, status, c, new Date(due - 5000))).toEqual(requeueAfter(5000));
+    // ... and a clock read after it (the status written) finds nothing to wait for: no wake-up at
+    // all, which is why the reconciler passes the plan's clock.
+    expect(wakeUp(nc, status, c, new Date(due + 20))).toEqual(AWAIT_CHANGE);
   });
 });
 

@@ -123,7 +123,9 @@ export class NativeContainerReconciler {
     const kept = { changes: update.changes ?? {}, ...(update.failure ? { updateCheckFailure: update.failure } : {}) };
     if (ops.length === 0) {
       await this.write(nc, sink, { container: g.seen.container, engineSeen: true, ...done, ...kept });
-      return wakeUp(nc, sink.current, g.seen.container, this.deps.now());
+      // At the plan's clock, so that it sees the back-off the plan saw: a later reading could find
+      // it just over (a timer fires by the loop's cached clock, a little early) and wake up never.
+      return wakeUp(nc, sink.current, g.seen.container, now);
     }
     if (wasReady(nc)) this.deps.onDrift(ops[0]!.cause);
     ctx.log.info({ plan: ops.map(formatOperation) }, 'executing plan');
@@ -494,8 +496,9 @@ const JITTER = 0.1;
 /**
  * Nothing to do now; when to look again by the clock: the next registry check (jittered), the
  * deadline of an update under watch, the end of an unhealthy restart's or an exit restart's back-off.
+ * `now` must be the clock the empty plan was made at (see its caller).
  */
-function wakeUp(
+export function wakeUp(
   nc: NativeContainer,
   status: NativeContainer['status'],
   c: ObservedContainer | undefined,
