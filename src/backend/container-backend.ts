@@ -252,8 +252,8 @@ export interface ContainerBackend {
   ping(options?: { fresh?: boolean }): Promise<void>;
   /** The engine, its version and the machine's CPUs and memory (for a ContainerHost's status). */
   engineInfo(): Promise<EngineInfo>;
-  /** False when the engine cannot change a container's limits or restart policy in place (Podman 4.3). */
-  updatesInPlace(): Promise<boolean>;
+  /** Docker or Podman, asked once and kept: what differs between them is in engines.ts. */
+  engineKind(): Promise<EngineInfo['engine']>;
   /** Containers carrying all of the given labels, running or not: one call, no details. */
   list(labels: Record<string, string>): Promise<ContainerSummary[]>;
   /**

@@ -33,7 +33,7 @@ import {
   type RestartPolicyName,
 } from './container-backend.ts';
 import { dockerOptions, type HostFiles } from './docker-host.ts';
-import { engineOf, forEngine, healthcheckPath, updatesInPlace, type Engine } from './engines.ts';
+import { engineOf, forEngine, healthcheckPath, type Engine } from './engines.ts';
 import { viaSshAgent } from './ssh-dial.ts';
 
 export interface DockerBackendOptions {
@@ -102,7 +102,7 @@ export class DockerBackend implements ContainerBackend {
   private readonly docker: Docker;
   private readonly fresh: Docker;
   private readonly networkMode: string | undefined;
-  private engineKind: Promise<Engine> | undefined;
+  private kind: Promise<Engine> | undefined;
 
   constructor(options: DockerBackendOptions = {}) {
     this.endpoint = endpointOf(options.host);
@@ -113,11 +113,11 @@ export class DockerBackend implements ContainerBackend {
 
   /** Docker or Podman, asked once (a failed answer is asked again next time). */
   private engine(): Promise<Engine> {
-    this.engineKind ??= this.docker.version().then(engineOf, (err: unknown) => {
-      this.engineKind = undefined;
+    this.kind ??= this.docker.version().then(engineOf, (err: unknown) => {
+      this.kind = undefined;
       throw err;
     });
-    return this.engineKind;
+    return this.kind;
   }
 
   async engineInfo(): Promise<EngineInfo> {
@@ -229,9 +229,9 @@ export class DockerBackend implements ContainerBackend {
     }
   }
 
-  async updatesInPlace(): Promise<boolean> {
+  async engineKind(): Promise<Engine> {
     try {
-      return updatesInPlace(await this.engine());
+      return await this.engine();
     } catch (err) {
       throw this.translate(err);
     }

@@ -5,7 +5,6 @@
 // already in that state change nothing, remove is forced, and every change is an event.
 import { parseImageReference, withDigest } from '../api/image-reference.ts';
 import { joinsNoNetwork } from '../api/network-modes.ts';
-import { updatesInPlace } from './engines.ts';
 import {
   ConflictError,
   EngineUnavailableError,
@@ -94,9 +93,10 @@ export class MemoryBackend implements ContainerBackend {
     return Promise.resolve({ ...this.info });
   }
 
-  /** As the engine in `info` would answer: a test sets info.engine to Podman to model Podman 4.3. */
-  async updatesInPlace(): Promise<boolean> {
-    return Promise.resolve(updatesInPlace(this.info.engine));
+  /** The engine in `info`: a test sets it to Podman to model Podman 4.3. */
+  async engineKind(): Promise<EngineInfo['engine']> {
+    this.enter('engineKind');
+    return Promise.resolve(this.info.engine);
   }
 
   async ping(options: { fresh?: boolean } = {}): Promise<void> {

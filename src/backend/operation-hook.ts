@@ -6,7 +6,7 @@ export type OperationHook = (operation: string, result: 'success' | 'error') => 
 
 const STREAMS = new Set(['events']);
 /** Answered from what the backend already knows (its engine is asked once): not an operation. */
-const QUESTIONS = new Set(['updatesInPlace']);
+const QUESTIONS = new Set(['engineKind']);
 
 export function withOperationHook(backend: ContainerBackend, hook: OperationHook): ContainerBackend {
   return new Proxy(backend, {

@@ -158,9 +158,9 @@ export class PodmanHealthchecks {
     if (this.asking.has(backend)) return;
     this.asking.add(backend);
     backend
-      .engineInfo()
+      .engineKind()
       .then(
-        (info) => this.engines.set(backend, info.engine),
+        (engine) => this.engines.set(backend, engine),
         // Asked again on the next tick.
         (err: unknown) => this.o.log.debug({ host: host.name, err: messageOf(err) }, 'engine not known yet'),
       )

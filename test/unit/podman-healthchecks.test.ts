@@ -173,6 +173,6 @@ describe('the healthcheck loop', () => {
     const { runs, clock } = await driven(engine);
     await until('a minute of checks that did not happen', () => clock() >= 60_000);
     expect(runs).toEqual([]);
-    expect(engine.calls).toContain('engineInfo');
+    expect(engine.calls).toContain('engineKind');
   });
 });

@@ -11,6 +11,7 @@ import type {
   ObservedVolume,
   RegistryAuth,
 } from '../../backend/container-backend.ts';
+import { updatesInPlace } from '../../backend/engines.ts';
 import type { EngineHost, HostPool } from '../../backend/hosts.ts';
 import type { Reflector } from '../../backend/reflector.ts';
 import { desiredContainer, type Desired } from './desired.ts';
@@ -118,7 +119,7 @@ export async function gather(nc: NativeContainer, deps: GatherDeps): Promise<Gat
 async function desiredOn(s: Seen, nc: NativeContainer, env: Record<string, string>): Promise<Desired> {
   const placed = withPlacementGeneration(desiredContainer(nc, env, s.host.name), nc);
   // Only an existing container could be changed in place (the backend keeps its answer).
-  const fixed = s.owned.length > 0 && !(await s.host.backend.updatesInPlace());
+  const fixed = s.owned.length > 0 && !updatesInPlace(await s.host.backend.engineKind());
   return fixed ? { ...placed, updatesInPlace: false } : placed;
 }
 
