@@ -17,6 +17,7 @@
 // Podman 4.3 does not kill a check's command at its timeout: it records the failure when the
 // command exits, and until then that container's next check waits.
 import type { Logger } from 'pino';
+import { errorMessage } from '../runtime/errors.ts';
 import type { ContainerBackend, ContainerRunState } from './container-backend.ts';
 import { runsHealthchecks, type Engine } from './engines.ts';
 import type { EngineHost, HostPool } from './hosts.ts';
@@ -162,7 +163,7 @@ export class PodmanHealthchecks {
       .then(
         (engine) => this.engines.set(backend, engine),
         // Asked again on the next tick.
-        (err: unknown) => this.o.log.debug({ host: host.name, err: messageOf(err) }, 'engine not known yet'),
+        (err: unknown) => this.o.log.debug({ host: host.name, err: errorMessage(err) }, 'engine not known yet'),
       )
       .finally(() => this.asking.delete(backend));
   }
@@ -172,13 +173,9 @@ export class PodmanHealthchecks {
     try {
       await this.o.pool.get(t.host)?.backend.runHealthcheck(t.id);
     } catch (err) {
-      this.o.log.warn({ host: t.host, container: t.id.slice(0, 12), err: messageOf(err) }, 'healthcheck run failed');
+      this.o.log.warn({ host: t.host, container: t.id.slice(0, 12), err: errorMessage(err) }, 'healthcheck run failed');
     } finally {
       this.schedule.finished(t, this.o.now());
     }
   }
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

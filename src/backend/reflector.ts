@@ -23,6 +23,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import { repositoryOf } from '../api/image-reference.ts';
+import { errorMessage } from '../runtime/errors.ts';
 import {
   EngineUnavailableError,
   type ContainerBackend,
@@ -296,14 +297,14 @@ export class Reflector {
               this.markAvailable();
             },
             (err: unknown) => {
-              reason = messageOf(err);
+              reason = errorMessage(err);
               abort.abort();
             },
           );
         },
       );
     } catch (err) {
-      reason = messageOf(err);
+      reason = errorMessage(err);
     } finally {
       signal.removeEventListener('abort', stop);
       this.queued = undefined;
@@ -335,7 +336,7 @@ export class Reflector {
     this.engineCheck ??= this.o.backend.ping({ fresh: true }).then(
       () => true,
       (err: unknown) => {
-        this.reason = messageOf(err);
+        this.reason = errorMessage(err);
         return false;
       },
     );
@@ -522,7 +523,7 @@ export class Reflector {
       else this.remove(id);
     } catch (err) {
       if (err instanceof EngineUnavailableError) return this.goingAway();
-      this.o.log.warn({ host: this.host, container: id.slice(0, 12), err: messageOf(err) }, 'inspect failed');
+      this.o.log.warn({ host: this.host, container: id.slice(0, 12), err: errorMessage(err) }, 'inspect failed');
       // Keep the refresh (the container is not settled) and try again in a while, not at once.
       refresh.announce ||= announce;
       refresh.retry = setTimeout(() => {
@@ -570,7 +571,7 @@ export class Reflector {
     try {
       summaries = await this.o.backend.list(this.o.selector);
     } catch (err) {
-      this.o.log.warn({ host: this.host, err: messageOf(err) }, 'resync list failed');
+      this.o.log.warn({ host: this.host, err: errorMessage(err) }, 'resync list failed');
       return;
     }
     const listed = new Set(summaries.map((s) => s.id));
@@ -671,7 +672,7 @@ export class Reflector {
       try {
         listener(change);
       } catch (err) {
-        this.o.log.error({ err: messageOf(err) }, 'reflector listener failed');
+        this.o.log.error({ err: errorMessage(err) }, 'reflector listener failed');
       }
     }
   }
@@ -688,8 +689,4 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
